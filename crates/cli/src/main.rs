@@ -1,0 +1,2 @@
+//! The `brine` command line (being built).
+fn main() {}

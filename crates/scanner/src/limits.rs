@@ -1,0 +1,67 @@
+//! Every budget in one place.
+//!
+//! Untrusted files decide how much work a naive scanner does; brine decides instead.
+//! Each analyser takes a [`Limits`] and stops with a finding (never a panic, never an
+//! unbounded allocation) when a budget runs out. Defaults are sized so that real
+//! checkpoints never hit them and a hostile file costs well under 256 MB and a second.
+//! Nothing here may be read from a scanned repository's own config.
+
+/// Budgets for one scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Opcodes executed per pickle stream.
+    pub max_pickle_opcodes: u64,
+    /// Items on the pickle stack (including mark-separated frames).
+    pub max_pickle_stack: usize,
+    /// Memo entries per pickle stream.
+    pub max_pickle_memo: usize,
+    /// Symbolic values allocated per pickle stream (arena nodes).
+    pub max_pickle_values: usize,
+    /// Bytes of a string or bytes literal kept for analysis; the rest is skipped, not read into memory.
+    pub max_kept_literal: usize,
+    /// Pickles back to back in one stream.
+    pub max_pickles_per_stream: usize,
+    /// Bytes produced by one decompression stream.
+    pub max_decompressed_bytes: u64,
+    /// Decompressed-to-compressed ratio tolerated once past `ratio_check_after` bytes.
+    pub max_compression_ratio: u64,
+    /// Output size after which the ratio is checked.
+    pub ratio_check_after: u64,
+    /// Archive nesting depth (zip in tar in gzip...).
+    pub max_archive_depth: usize,
+    /// Members per archive.
+    pub max_archive_members: usize,
+    /// Bytes of one archive member read into memory for analysis (pickle members, configs).
+    pub max_member_bytes: u64,
+    /// Bytes of JSON config / HDF5 attribute read.
+    pub max_config_bytes: u64,
+    /// Bytes of a safetensors header.
+    pub max_safetensors_header: u64,
+    /// Nesting depth when rendering a value as text.
+    pub max_render_depth: usize,
+    /// Characters in one rendered explanation.
+    pub max_render_chars: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_pickle_opcodes: 50_000_000,
+            max_pickle_stack: 2_000_000,
+            max_pickle_memo: 2_000_000,
+            max_pickle_values: 4_000_000,
+            max_kept_literal: 4096,
+            max_pickles_per_stream: 1024,
+            max_decompressed_bytes: 8 << 30,
+            max_compression_ratio: 200,
+            ratio_check_after: 64 << 20,
+            max_archive_depth: 6,
+            max_archive_members: 20_000,
+            max_member_bytes: 1 << 30,
+            max_config_bytes: 64 << 20,
+            max_safetensors_header: 100_000_000,
+            max_render_depth: 24,
+            max_render_chars: 2000,
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! One file in, one [`FileReport`] out.
+//!
+//! Decides what a file is and sends it to the right analyser: Python source by its
+//! extension or shebang, dependency manifests by their well-known names, and everything
+//! else sniffed by content as a model artifact. A file that is none of these is skipped
+//! (`None`). An unreadable file is an `error` report, never a silent skip.
+//!
+//! Must never walk directories (the CLI does), and never let an error in one file stop
+//! the scan of others.
+
+use std::path::Path;
+
+use crate::finding::{FileKind, FileReport};
+use crate::limits::Limits;
+use crate::python::CodeSettings;
+
+/// What to scan and how.
+#[derive(Clone, Debug, Default)]
+pub struct ScanOptions {
+    /// Budgets.
+    pub limits: Limits,
+    /// Python scanning settings.
+    pub code: CodeSettings,
+    /// Scan Python source files.
+    pub skip_code: bool,
+    /// Scan dependency manifests.
+    pub skip_deps: bool,
+}
+
+/// Whether a path names Python source by its extension.
+#[must_use]
+pub fn is_python_path(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("py" | "pyi" | "pyw")
+    )
+}
+
+fn has_python_shebang(head: &[u8]) -> bool {
+    head.starts_with(b"#!")
+        && head
+            .split(|b| *b == b'\n')
+            .next()
+            .is_some_and(|l| l.windows(6).any(|w| w == b"python"))
+}
+
+/// Scan one file. `display` is the path as reported; `path` is where to read it.
+#[must_use]
+pub fn scan_file(display: &str, path: &Path, options: &ScanOptions) -> Option<FileReport> {
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return Some(unreadable(display, &e)),
+    };
+    if !options.skip_code && is_python_path(path) {
+        return Some(scan_python_file(display, path, options));
+    }
+    if !options.skip_deps && crate::deps::is_manifest(file_name) {
+        return Some(match std::fs::read(path) {
+            Ok(bytes) => {
+                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let read_relative = |rel: &str| std::fs::read(dir.join(rel)).ok();
+                FileReport::new(
+                    display,
+                    FileKind::Manifest,
+                    crate::deps::scan_manifest(display, &bytes, &read_relative),
+                )
+            }
+            Err(e) => unreadable(display, &e),
+        });
+    }
+    scan_artifact_file(display, path, &file, options)
+}
+
+fn scan_python_file(display: &str, path: &Path, options: &ScanOptions) -> FileReport {
+    match std::fs::read(path) {
+        Ok(bytes) => FileReport::new(
+            display,
+            FileKind::Python,
+            crate::python::scan_source(display, &bytes, &options.code),
+        ),
+        Err(e) => unreadable(display, &e),
+    }
+}
+
+#[cfg(any(unix, windows))]
+fn scan_artifact_file(
+    display: &str,
+    path: &Path,
+    file: &std::fs::File,
+    options: &ScanOptions,
+) -> Option<FileReport> {
+    let mut head = [0u8; 128];
+    let n = crate::source::ReadAt::read_at(file, 0, &mut head).unwrap_or(0);
+    if !options.skip_code && has_python_shebang(&head[..n]) {
+        return Some(scan_python_file(display, path, options));
+    }
+    let report = crate::formats::scan_artifact(file, &options.limits)?;
+    Some(FileReport::new(display, report.kind, report.findings))
+}
+
+#[cfg(not(any(unix, windows)))]
+fn scan_artifact_file(
+    display: &str,
+    path: &Path,
+    _file: &std::fs::File,
+    options: &ScanOptions,
+) -> Option<FileReport> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Some(unreadable(display, &e)),
+    };
+    let report = crate::formats::scan_artifact(&bytes, &options.limits)?;
+    Some(FileReport::new(display, report.kind, report.findings))
+}
+
+/// Scan bytes already in memory (for the wasm build and tests); `name` is reported as the path.
+#[must_use]
+pub fn scan_bytes(name: &str, bytes: &[u8], options: &ScanOptions) -> Option<FileReport> {
+    if !options.skip_code && (is_python_path(Path::new(name)) || has_python_shebang(bytes)) {
+        return Some(FileReport::new(
+            name,
+            FileKind::Python,
+            crate::python::scan_source(name, bytes, &options.code),
+        ));
+    }
+    let report = crate::formats::scan_artifact(&bytes, &options.limits)?;
+    Some(FileReport::new(name, report.kind, report.findings))
+}
+
+fn unreadable(display: &str, error: &std::io::Error) -> FileReport {
+    FileReport::new(
+        display,
+        FileKind::Pickle,
+        vec![crate::rules::scan::unreadable_file::finding(error)],
+    )
+}
