@@ -1,2 +1,42 @@
-//! The `brine` command line (being built).
-fn main() {}
+//! The `brine` command line: argument parsing, walking, printing, exit codes.
+//!
+//! A thin shell around `brine_scanner`: it decides which files to read and how to show
+//! what the library found, never what is a finding. Per-file problems are reports, never
+//! aborts; a broken pipe ends quietly.
+
+mod args;
+mod commands;
+mod config;
+mod walk;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => commands::scan::run(&args),
+        Command::Rule(args) => commands::rule::run(&args),
+        Command::Completions { shell } => commands::completions::run(shell),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            if is_broken_pipe(&error) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("brine: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -102,6 +102,8 @@ pub enum FileKind {
     Python,
     /// A dependency manifest or lockfile.
     Manifest,
+    /// Not recognised (reported only when it could not be read).
+    Unknown,
 }
 
 /// A span in a source file. Lines and columns are 1-based; columns count characters.

@@ -21,10 +21,12 @@ pub struct ScanOptions {
     pub limits: Limits,
     /// Python scanning settings.
     pub code: CodeSettings,
-    /// Scan Python source files.
+    /// Skip Python source files.
     pub skip_code: bool,
-    /// Scan dependency manifests.
+    /// Skip dependency manifests.
     pub skip_deps: bool,
+    /// Skip model and data files.
+    pub skip_artifacts: bool,
 }
 
 /// Whether a path names Python source by its extension.
@@ -68,6 +70,9 @@ pub fn scan_file(display: &str, path: &Path, options: &ScanOptions) -> Option<Fi
             }
             Err(e) => unreadable(display, &e),
         });
+    }
+    if options.skip_artifacts {
+        return None;
     }
     scan_artifact_file(display, path, &file, options)
 }
@@ -128,7 +133,9 @@ pub fn scan_bytes(name: &str, bytes: &[u8], options: &ScanOptions) -> Option<Fil
     Some(FileReport::new(name, report.kind, report.findings))
 }
 
-fn unreadable(display: &str, error: &std::io::Error) -> FileReport {
+/// The report for a file that could not be read.
+#[must_use]
+pub fn unreadable(display: &str, error: &std::io::Error) -> FileReport {
     FileReport::new(
         display,
         FileKind::Pickle,

@@ -1,0 +1,112 @@
+//! Command-line arguments (clap derive). Parsing only; decisions live in `commands/`.
+
+use std::path::PathBuf;
+
+use brine_scanner::Severity;
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// brine: find pickle-based code execution in Python code and ML model files.
+#[derive(Debug, Parser)]
+#[command(name = "brine", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories: Python source, model and data files, dependency manifests.
+    Scan(ScanArgs),
+    /// Show a rule's documentation, or list every rule.
+    Rule(RuleArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// For people.
+    Text,
+    /// One JSON document (schema: docs/json-output.md).
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum FailOn {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    pub fn severity(self) -> Severity {
+        match self {
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Exit 1 when a finding is at or above this severity (a dangerous file always exits 1).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Exit 0 even when findings are present, unless a file is dangerous.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Only these rules (codes or prefixes, e.g. BRN1, BRN108).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these rules (codes or prefixes).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Skip paths matching these globs (in addition to the config's).
+    #[arg(long, value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Do not scan model and data files.
+    #[arg(long)]
+    pub no_artifacts: bool,
+    /// Do not scan Python source.
+    #[arg(long)]
+    pub no_code: bool,
+    /// Do not scan dependency manifests.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Use this config file instead of discovering `pyproject.toml` / `brine.toml`.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Ignore all configuration files.
+    #[arg(long)]
+    pub isolated: bool,
+    /// Also list clean files.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RuleArgs {
+    /// A rule code (BRN001) or name.
+    pub rule: Option<String>,
+    /// List every rule.
+    #[arg(long, conflicts_with = "rule")]
+    pub all: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}

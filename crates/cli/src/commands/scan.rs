@@ -1,0 +1,215 @@
+//! `brine scan`: walk, scan each file in parallel, filter by config, print, choose the exit code.
+//!
+//! Exit codes: 0 when nothing is at or above `--fail-on`; 1 when a finding is (and always
+//! when a file is dangerous); 2 only when something could not be scanned and nothing failed.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use brine_scanner::report::{json, text};
+use brine_scanner::scan::{ScanOptions, scan_file, unreadable};
+use brine_scanner::{FileReport, Severity, Verdict};
+use globset::{Glob, GlobSetBuilder};
+use rayon::prelude::*;
+
+use crate::args::{OutputFormat, ScanArgs};
+use crate::config::{Config, Discovery, matches_selector};
+use crate::walk::{Target, walk};
+
+enum Outcome {
+    Report(FileReport),
+    Skipped,
+}
+
+fn is_source_or_manifest(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    brine_scanner::scan::is_python_path(path) || brine_scanner::deps::is_manifest(name)
+}
+
+fn keep_finding(args: &ScanArgs, config: Option<&Config>, code: &str, path: &Path) -> bool {
+    if !args.select.is_empty() && !args.select.iter().any(|s| matches_selector(code, s)) {
+        return false;
+    }
+    if args.ignore.iter().any(|s| matches_selector(code, s)) {
+        return false;
+    }
+    config.is_none_or(|c| c.keeps(code, path))
+}
+
+fn scan_target(
+    target: &Target,
+    args: &ScanArgs,
+    options: &ScanOptions,
+    discovery: &Discovery,
+) -> Outcome {
+    let config = match discovery.for_file(&target.path) {
+        Ok(c) => c,
+        Err(e) => {
+            let mut report = unreadable(&target.display, &std::io::Error::other(format!("{e:#}")));
+            report.findings[0].message = format!("invalid brine configuration: {e:#}");
+            return Outcome::Report(report);
+        }
+    };
+    if is_source_or_manifest(&target.path)
+        && config
+            .as_ref()
+            .is_some_and(|c| c.excludes_source(&target.path))
+    {
+        return Outcome::Skipped;
+    }
+    let Some(report) = scan_file(&target.display, &target.path, options) else {
+        return Outcome::Skipped;
+    };
+    let findings: Vec<_> = report
+        .findings
+        .into_iter()
+        .filter(|f| keep_finding(args, config.as_deref(), f.rule, &target.path))
+        .collect();
+    Outcome::Report(FileReport::new(report.path, report.kind, findings))
+}
+
+/// The exit code for a set of reports.
+pub fn exit_code(reports: &[FileReport], fail_on: Severity, exit_zero: bool) -> u8 {
+    if reports.iter().any(|r| r.verdict == Verdict::Dangerous) {
+        return 1;
+    }
+    let failing = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| f.verdict != Verdict::Error && f.severity >= fail_on);
+    if failing && !exit_zero {
+        return 1;
+    }
+    if reports.iter().any(|r| r.verdict == Verdict::Error) {
+        return 2;
+    }
+    0
+}
+
+pub fn run(args: &ScanArgs) -> Result<ExitCode> {
+    let explicit = match &args.config {
+        Some(path) if !args.isolated => Some(Config::load_trusted(path)?),
+        _ => None,
+    };
+    let discovery = Discovery::new(explicit, args.isolated);
+    let mut excludes = GlobSetBuilder::new();
+    for pattern in &args.exclude {
+        excludes
+            .add(Glob::new(pattern).with_context(|| format!("bad --exclude glob `{pattern}`"))?);
+        excludes.add(Glob::new(&format!("{}/**", pattern.trim_end_matches('/')))?);
+    }
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    let walked = walk(&args.paths, &excludes.build()?, threads);
+
+    let options = ScanOptions {
+        skip_code: args.no_code,
+        skip_deps: args.no_deps,
+        skip_artifacts: args.no_artifacts,
+        ..ScanOptions::default()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let outcomes: Vec<Outcome> = pool.install(|| {
+        walked
+            .targets
+            .par_iter()
+            .map(|t| scan_target(t, args, &options, &discovery))
+            .collect()
+    });
+
+    let mut reports: Vec<FileReport> = walked
+        .errors
+        .iter()
+        .map(|(path, e)| unreadable(path, e))
+        .collect();
+    let mut skipped = 0;
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Report(r) => reports.push(r),
+            Outcome::Skipped => skipped += 1,
+        }
+    }
+    reports.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let cwd_config = discovery.for_file(Path::new("./.")).ok().flatten();
+    let fail_on = args
+        .fail_on
+        .map(crate::args::FailOn::severity)
+        .or_else(|| cwd_config.as_ref().and_then(|c| c.fail_on))
+        .unwrap_or(Severity::Low);
+
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        OutputFormat::Json => {
+            let totals = json::Totals {
+                scanned: reports.len(),
+                skipped,
+            };
+            out.write_all(json::render(&reports, totals).as_bytes())?;
+        }
+        OutputFormat::Text => {
+            for report in &reports {
+                out.write_all(text::render_file(report, args.verbose).as_bytes())?;
+            }
+            out.write_all(text::render_summary(&reports, skipped).as_bytes())?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::from(exit_code(&reports, fail_on, args.exit_zero)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use brine_scanner::{FileKind, Finding};
+
+    fn report(findings: Vec<Finding>) -> FileReport {
+        FileReport::new("f", FileKind::Pickle, findings)
+    }
+
+    #[test]
+    fn exit_codes_follow_the_contract() {
+        let low = Finding::new("BRN101", Severity::Low, Verdict::Suspicious, "x");
+        let err = Finding::new("BRN901", Severity::Medium, Verdict::Error, "x");
+        let bad = Finding::new("BRN001", Severity::Critical, Verdict::Dangerous, "x");
+        assert_eq!(exit_code(&[report(vec![])], Severity::Low, false), 0);
+        assert_eq!(
+            exit_code(&[report(vec![low.clone()])], Severity::Low, false),
+            1
+        );
+        assert_eq!(
+            exit_code(&[report(vec![low.clone()])], Severity::High, false),
+            0
+        );
+        assert_eq!(
+            exit_code(&[report(vec![low.clone()])], Severity::Low, true),
+            0
+        );
+        assert_eq!(
+            exit_code(&[report(vec![err.clone()])], Severity::Low, false),
+            2
+        );
+        assert_eq!(
+            exit_code(
+                &[report(vec![err.clone()]), report(vec![low])],
+                Severity::Low,
+                false
+            ),
+            1
+        );
+        assert_eq!(
+            exit_code(&[report(vec![bad.clone()])], Severity::Critical, true),
+            1
+        );
+        assert_eq!(
+            exit_code(&[report(vec![err, bad])], Severity::Low, false),
+            1
+        );
+    }
+}

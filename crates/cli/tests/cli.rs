@@ -1,0 +1,135 @@
+//! End to end: run the real `brine` binary on temporary trees and check the contracts
+//! other tools rely on (JSON shape, relative paths, verdicts, exit codes, config trust).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// `os.system('touch brine-test-marker')` at protocol 2, as CPython writes it.
+const EVIL_PICKLE: &[u8] =
+    b"\x80\x02cposix\nsystem\nq\x00X\x17\x00\x00\x00touch brine-test-markerq\x01\x85q\x02Rq\x03.";
+/// `{'a': [1, 2.5, 'x']}` at protocol 4.
+const BENIGN_PICKLE: &[u8] =
+    b"\x80\x04\x95\x1b\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94]\x94(K\x01G@\x04\x00\x00\x00\x00\x00\x00\x8c\x01x\x94es.";
+
+fn brine(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_brine"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("brine runs")
+}
+
+fn json_of(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+fn file<'a>(doc: &'a Value, path: &str) -> &'a Value {
+    doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} not in {doc:#}"))
+}
+
+fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, data) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, data).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn json_contract_relative_paths_and_verdicts() {
+    let dir = tree(&[
+        ("repo/models/evil.bin", EVIL_PICKLE),
+        ("repo/models/ok.pkl", BENIGN_PICKLE),
+        ("repo/README.txt", b"just text\n"),
+    ]);
+    let out = brine(dir.path(), &["scan", "repo", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "a dangerous file exits 1");
+    let doc = json_of(&out);
+    let evil = file(&doc, "repo/models/evil.bin");
+    assert_eq!(evil["kind"], "pickle");
+    assert_eq!(evil["verdict"], "dangerous");
+    let finding = &evil["findings"][0];
+    for key in ["rule", "severity", "message", "offset"] {
+        assert!(!finding[key].is_null(), "finding lacks {key}: {finding:#}");
+    }
+    assert_eq!(file(&doc, "repo/models/ok.pkl")["verdict"], "clean");
+    assert_eq!(
+        doc["summary"]["skipped"], 1,
+        "the text file is skipped and counted"
+    );
+    assert!(
+        !dir.path().join("brine-test-marker").exists(),
+        "scanning never executes the payload"
+    );
+}
+
+#[test]
+fn clean_tree_exits_zero_and_missing_path_exits_two() {
+    let dir = tree(&[("ok.pkl", BENIGN_PICKLE)]);
+    assert_eq!(brine(dir.path(), &["scan", "."]).status.code(), Some(0));
+    let out = brine(dir.path(), &["scan", "nope", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(file(&json_of(&out), "nope")["verdict"], "error");
+}
+
+#[test]
+fn a_scanned_repository_config_cannot_switch_artifact_scanning_off() {
+    let dir = tree(&[
+        (
+            "repo/pyproject.toml",
+            b"[tool.brine]\nignore = [\"BRN\"]\nexclude = [\"**\"]\nselect = [\"BRN9\"]\n",
+        ),
+        ("repo/m.pkl", EVIL_PICKLE),
+    ]);
+    let out = brine(dir.path(), &["scan", "repo", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(file(&json_of(&out), "repo/m.pkl")["verdict"], "dangerous");
+    // The user can, explicitly on the command line.
+    let out = brine(
+        dir.path(),
+        &["scan", "repo", "--no-artifacts", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn text_output_names_the_file_rule_and_offset() {
+    let dir = tree(&[("evil.pkl", EVIL_PICKLE)]);
+    let out = brine(dir.path(), &["scan", "evil.pkl"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("evil.pkl: dangerous"), "{text}");
+    assert!(text.contains("system"), "{text}");
+    assert!(text.contains("@ offset"), "{text}");
+}
+
+#[test]
+fn rule_command_prints_docs_and_lists_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = brine(dir.path(), &["rule", "BRN901"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("## What it does") && text.contains("CWE-502"),
+        "{text}"
+    );
+    let out = brine(dir.path(), &["rule", "--all"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("BRN901"));
+    assert_eq!(
+        brine(dir.path(), &["rule", "BRN999"]).status.code(),
+        Some(2)
+    );
+}
