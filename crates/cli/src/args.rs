@@ -32,6 +32,10 @@ pub enum OutputFormat {
     Text,
     /// One JSON document (schema: docs/json-output.md).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions annotations (chosen when GITHUB_ACTIONS=true and no format is given).
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
@@ -58,9 +62,18 @@ pub struct ScanArgs {
     /// Files or directories to scan.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    /// Output format [default: text, or github under GitHub Actions].
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Write the output to this file instead of stdout.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Write every current finding to this baseline file.
+    #[arg(long)]
+    pub write_baseline: Option<PathBuf>,
     /// Exit 1 when a finding is at or above this severity (a dangerous file always exits 1).
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,

@@ -5,8 +5,10 @@
 //! aborts; a broken pipe ends quietly.
 
 mod args;
+mod baseline;
 mod commands;
 mod config;
+mod lines;
 mod walk;
 
 use std::process::ExitCode;

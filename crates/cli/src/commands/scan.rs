@@ -3,12 +3,12 @@
 //! Exit codes: 0 when nothing is at or above `--fail-on`; 1 when a finding is (and always
 //! when a file is dangerous); 2 only when something could not be scanned and nothing failed.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use brine_scanner::report::{json, text};
+use brine_scanner::report::{github, json, sarif, text};
 use brine_scanner::scan::{ScanOptions, scan_file, unreadable};
 use brine_scanner::{FileReport, Severity, Verdict};
 use globset::{Glob, GlobSetBuilder};
@@ -16,6 +16,7 @@ use rayon::prelude::*;
 
 use crate::args::{OutputFormat, ScanArgs};
 use crate::config::{Config, Discovery, matches_selector};
+use crate::lines::FileLines;
 use crate::walk::{Target, walk};
 
 enum Outcome {
@@ -144,23 +145,57 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         .or_else(|| cwd_config.as_ref().and_then(|c| c.fail_on))
         .unwrap_or(Severity::Low);
 
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        OutputFormat::Json => {
-            let totals = json::Totals {
+    let lines = FileLines::default();
+    if let Some(path) = &args.write_baseline {
+        crate::baseline::write(path, &reports, &lines)?;
+    }
+    if let Some(path) = &args.baseline {
+        reports = crate::baseline::apply(path, reports, &lines)?;
+    }
+
+    let format = args.format.unwrap_or_else(|| {
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            OutputFormat::Github
+        } else {
+            OutputFormat::Text
+        }
+    });
+    let rendered = match format {
+        OutputFormat::Json => json::render(
+            &reports,
+            json::Totals {
                 scanned: reports.len(),
                 skipped,
-            };
-            out.write_all(json::render(&reports, totals).as_bytes())?;
-        }
+            },
+        ),
+        OutputFormat::Sarif => sarif::render(&reports, &lines),
+        OutputFormat::Github => github::render(&reports),
         OutputFormat::Text => {
-            for report in &reports {
-                out.write_all(text::render_file(report, args.verbose).as_bytes())?;
-            }
-            out.write_all(text::render_summary(&reports, skipped).as_bytes())?;
+            let color = args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
+            let style = text::Style {
+                color,
+                verbose: args.verbose,
+            };
+            let mut out: String = reports
+                .iter()
+                .map(|r| text::render_file(r, &lines, style))
+                .collect();
+            out.push_str(&text::render_summary(&reports, skipped));
+            out
+        }
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, rendered).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(rendered.as_bytes())?;
+            out.flush()?;
         }
     }
-    out.flush()?;
     Ok(ExitCode::from(exit_code(&reports, fail_on, args.exit_zero)))
 }
 
