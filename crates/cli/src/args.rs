@@ -19,6 +19,10 @@ pub enum Command {
     Scan(ScanArgs),
     /// Show a rule's documentation, or list every rule.
     Rule(RuleArgs),
+    /// Pin model files by SHA-256 in brine.lock (with their format and verdict).
+    Lock(crate::commands::lock::LockArgs),
+    /// Check model files against brine.lock: modified, missing and new files exit 1.
+    Verify(crate::commands::lock::VerifyArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.

@@ -8,6 +8,7 @@ mod args;
 mod baseline;
 mod commands;
 mod config;
+mod hashing;
 mod lines;
 mod walk;
 
@@ -23,6 +24,8 @@ fn main() -> ExitCode {
         Command::Scan(args) => commands::scan::run(&args),
         Command::Rule(args) => commands::rule::run(&args),
         Command::Completions { shell } => commands::completions::run(shell),
+        Command::Lock(args) => commands::lock::run_lock(&args),
+        Command::Verify(args) => commands::lock::run_verify(&args),
     };
     match result {
         Ok(code) => code,

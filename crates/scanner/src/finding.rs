@@ -69,7 +69,7 @@ impl Verdict {
 }
 
 /// What a file was recognised as (by content, never by extension alone).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileKind {
     /// A raw pickle stream (one or more pickles back to back).

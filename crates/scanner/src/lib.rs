@@ -11,7 +11,8 @@
 //! * [`python`] parses Python source and resolves calls through imports to find unsafe
 //!   loads; [`deps`] audits locked dependency versions against bundled advisories;
 //! * [`rules`] is the registry: one file per rule, its docs are the user docs;
-//! * [`report`] turns findings into JSON and text.
+//! * [`report`] turns findings into JSON, SARIF, GitHub annotations and text;
+//! * [`lock`] pins model files by hash (`brine lock` / `brine verify`).
 //!
 //! This crate must never execute, import or evaluate anything it scans, never panic on
 //! input, never allocate without a bound from [`limits`], and never touch the terminal or
@@ -21,6 +22,7 @@ pub mod deps;
 pub mod finding;
 pub mod formats;
 pub mod limits;
+pub mod lock;
 pub mod pickle;
 pub mod python;
 pub mod report;

@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
 pub mod completions;
+pub mod lock;
 pub mod rule;
 pub mod scan;
