@@ -25,6 +25,7 @@ pub mod limits;
 pub mod lock;
 pub mod pickle;
 pub mod python;
+pub mod remediation;
 pub mod report;
 pub mod rules;
 pub mod scan;
