@@ -79,13 +79,31 @@ fn sarif_from_the_demo_and_fixtures_validates_against_the_official_schema() {
         let rules = doc["runs"][0]["tool"]["driver"]["rules"]
             .as_array()
             .unwrap();
-        assert!(rules.iter().all(|r| {
-            r["properties"]["tags"]
+        for rule in rules {
+            let tags = rule["properties"]["tags"].as_array().unwrap();
+            assert!(tags.iter().any(|t| t == "security"), "{rule:#}");
+            assert!(
+                tags.iter().any(|t| t
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("external/cwe/cwe-"))),
+                "{rule:#}"
+            );
+            assert!(
+                rule["properties"]["security-severity"].is_string(),
+                "{rule:#}"
+            );
+        }
+        let pickle_rule = rules
+            .iter()
+            .find(|r| r["id"].as_str().is_some_and(|id| id.starts_with("BRN0")))
+            .unwrap();
+        assert!(
+            pickle_rule["properties"]["tags"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .any(|t| t == "external/cwe/cwe-502")
-        }));
+        );
     }
 }
 
