@@ -41,6 +41,12 @@ pub struct Limits {
     pub max_render_depth: usize,
     /// Characters in one rendered explanation.
     pub max_render_chars: usize,
+    /// Nesting depth of `-r`/`-c` includes followed from one requirements file.
+    pub max_manifest_include_depth: usize,
+    /// Bytes of one manifest or lockfile read (each include counts on its own).
+    pub max_manifest_bytes: u64,
+    /// Files read through includes from one manifest.
+    pub max_manifest_includes: usize,
 }
 
 impl Default for Limits {
@@ -62,6 +68,9 @@ impl Default for Limits {
             max_safetensors_header: 100_000_000,
             max_render_depth: 24,
             max_render_chars: 2000,
+            max_manifest_include_depth: 8,
+            max_manifest_bytes: 16 << 20,
+            max_manifest_includes: 256,
         }
     }
 }

@@ -1,0 +1,310 @@
+//! Manifest and lockfile readers: bytes in, [`Dependency`] list and problems out.
+//!
+//! One file per format. Each reader keeps the 1-based line of every dependency so that
+//! findings point at it, turns malformed input into a [`Problem`] (never a panic), and
+//! never reads anything but the bytes it is given and what `read_relative` returns.
+//! Which reader runs is decided by the file name alone ([`ManifestKind::of`]).
+
+pub mod conda;
+pub mod pipfile_lock;
+pub mod pyproject;
+pub mod requirements;
+pub mod toml_locks;
+
+use crate::finding::Span;
+use crate::limits::Limits;
+
+/// One dependency as a manifest or lockfile states it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dependency {
+    /// PEP 503 normalised name (`pyyaml`); empty for a bare URL or path with no name.
+    pub name: String,
+    /// The name as written (`PyYAML`).
+    pub written_name: String,
+    /// The exact version when pinned (`==2.5.1+cpu`) or locked.
+    pub version: Option<String>,
+    /// The specifier when not pinned (`>=2.0,<2.6`, Poetry `^2.0` translated to PEP 440).
+    pub specifier: Option<String>,
+    /// A direct reference (`pkg @ https://...`, `-e ./path`, `git+https://...`).
+    pub url: Option<String>,
+    /// Installed in editable mode (`-e`).
+    pub editable: bool,
+    /// Requested extras.
+    pub extras: Vec<String>,
+    /// Environment marker, as written (not evaluated: the target platform is unknown).
+    pub marker: Option<String>,
+    /// `--hash` values (`sha256:...`).
+    pub hashes: Vec<String>,
+    /// Optional-dependency extra, dependency group, Pipfile section, `constraint`, ...
+    pub group: Option<String>,
+    /// 1-based line in `source_file`.
+    pub line: u32,
+    /// Where on that line (1-based columns, byte offsets into the decoded file).
+    pub span: Span,
+    /// The file it was read from: the scanned path, or the include path for `-r` files.
+    pub source_file: String,
+    /// Include chain from the scanned file (`["base.txt"]`); empty for the file itself.
+    pub included_from: Vec<String>,
+    /// The conda package name, for entries of a conda environment's own list (`name` is
+    /// then the PyPI name it maps to).
+    pub conda_name: Option<String>,
+}
+
+impl Dependency {
+    /// A dependency with a name, at a span, everything else empty.
+    #[must_use]
+    pub fn named(written_name: &str, span: Span, source_file: &str) -> Self {
+        Dependency {
+            name: super::pep::normalize_name(written_name),
+            written_name: written_name.trim().to_owned(),
+            version: None,
+            specifier: None,
+            url: None,
+            editable: false,
+            extras: Vec::new(),
+            marker: None,
+            hashes: Vec::new(),
+            group: None,
+            line: span.line,
+            span,
+            source_file: source_file.to_owned(),
+            included_from: Vec::new(),
+            conda_name: None,
+        }
+    }
+
+    /// Set the version or the specifier from specifier text (`==1.2`, `>=1,<2`, empty).
+    pub fn set_requirement_text(&mut self, specifier: &str) {
+        let specifier = specifier.trim();
+        if specifier.is_empty() || specifier == "*" {
+            return;
+        }
+        let pinned = super::pep::parse_specifiers(specifier)
+            .as_ref()
+            .and_then(super::pep::pinned_version);
+        match pinned {
+            Some(version) => self.version = Some(version.to_string()),
+            None => self.specifier = Some(specifier.to_owned()),
+        }
+    }
+}
+
+/// What went wrong while reading a manifest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The file or a line is not valid for its format.
+    Unparsable,
+    /// An include could not be followed (missing, remote, absolute, too deep, over budget).
+    IncludeUnresolved,
+}
+
+/// A problem met while reading, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Which kind.
+    pub kind: ProblemKind,
+    /// For people.
+    pub message: String,
+    /// Where (line 1 when the whole file is affected).
+    pub span: Span,
+    /// Include chain from the scanned file; empty for the file itself.
+    pub included_from: Vec<String>,
+}
+
+/// Dependencies and problems of one manifest (with its includes).
+#[derive(Clone, Debug, Default)]
+pub struct Parsed {
+    /// Dependencies in file order; those of included files follow, breadth first.
+    pub dependencies: Vec<Dependency>,
+    /// Problems in file order.
+    pub problems: Vec<Problem>,
+}
+
+/// The manifest formats brine reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ManifestKind {
+    /// `requirements*.txt`, `*requirements*.in`, `constraints*.txt`.
+    Requirements,
+    /// `pyproject.toml` (PEP 621, PEP 735 groups, Poetry).
+    Pyproject,
+    /// `poetry.lock`.
+    PoetryLock,
+    /// `uv.lock`.
+    UvLock,
+    /// `pdm.lock`.
+    PdmLock,
+    /// `pylock.toml`, `pylock.<name>.toml` (PEP 751).
+    Pylock,
+    /// `Pipfile.lock`.
+    PipfileLock,
+    /// conda `environment.yml` / `environment.yaml` (and `environment-*.yml`).
+    CondaEnvironment,
+}
+
+impl ManifestKind {
+    /// Recognise a manifest by its file name (the last path component).
+    #[must_use]
+    pub fn of(file_name: &str) -> Option<Self> {
+        let name = file_name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(file_name)
+            .to_ascii_lowercase();
+        let kind = match name.as_str() {
+            "pyproject.toml" => ManifestKind::Pyproject,
+            "poetry.lock" => ManifestKind::PoetryLock,
+            "uv.lock" => ManifestKind::UvLock,
+            "pdm.lock" => ManifestKind::PdmLock,
+            "pipfile.lock" => ManifestKind::PipfileLock,
+            "pylock.toml" => ManifestKind::Pylock,
+            _ if name.starts_with("pylock.") && name.ends_with(".toml") => ManifestKind::Pylock,
+            _ if (name.starts_with("environment") || name.starts_with("conda"))
+                && (name.ends_with(".yml") || name.ends_with(".yaml")) =>
+            {
+                ManifestKind::CondaEnvironment
+            }
+            _ if (name.ends_with(".txt") || name.ends_with(".in"))
+                && (name.contains("requirements") || name.starts_with("constraints")) =>
+            {
+                ManifestKind::Requirements
+            }
+            _ => return None,
+        };
+        Some(kind)
+    }
+}
+
+/// Read a manifest of a known kind.
+#[must_use]
+pub fn parse(
+    kind: ManifestKind,
+    path: &str,
+    bytes: &[u8],
+    read_relative: &dyn Fn(&str) -> Option<Vec<u8>>,
+    limits: &Limits,
+) -> Parsed {
+    let text = decode(bytes, limits);
+    match kind {
+        ManifestKind::Requirements => requirements::parse(path, &text, read_relative, limits),
+        ManifestKind::Pyproject => pyproject::parse(path, &text),
+        ManifestKind::PoetryLock => toml_locks::parse_poetry(path, &text),
+        ManifestKind::UvLock => toml_locks::parse_uv(path, &text),
+        ManifestKind::PdmLock => toml_locks::parse_pdm(path, &text),
+        ManifestKind::Pylock => toml_locks::parse_pylock(path, &text),
+        ManifestKind::PipfileLock => pipfile_lock::parse(path, &text),
+        ManifestKind::CondaEnvironment => conda::parse(path, &text),
+    }
+}
+
+/// UTF-8 (lossy, BOM dropped), cut at the manifest byte budget.
+#[must_use]
+pub fn decode(bytes: &[u8], limits: &Limits) -> String {
+    let budget = usize::try_from(limits.max_manifest_bytes).unwrap_or(usize::MAX);
+    let kept = bytes.get(..budget.min(bytes.len())).unwrap_or(bytes);
+    let kept = kept.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(kept);
+    String::from_utf8_lossy(kept).into_owned()
+}
+
+/// The span of `text[start..end]`: 1-based line and character columns.
+#[must_use]
+pub fn span_of(text: &str, start: usize, end: usize) -> Span {
+    let start = start.min(text.len());
+    let end = end.clamp(start, text.len());
+    let (line, column) = line_and_column(text, start);
+    let (end_line, end_column) = line_and_column(text, end);
+    Span {
+        line,
+        column,
+        end_line,
+        end_column,
+        start_byte: u32::try_from(start).unwrap_or(u32::MAX),
+        end_byte: u32::try_from(end).unwrap_or(u32::MAX),
+    }
+}
+
+fn line_and_column(text: &str, offset: usize) -> (u32, u32) {
+    let mut boundary = offset.min(text.len());
+    while !text.is_char_boundary(boundary) {
+        boundary = boundary.saturating_sub(1);
+    }
+    let before = text.get(..boundary).unwrap_or_default();
+    let line = before
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        .saturating_add(1);
+    let line_start = before.rfind('\n').map_or(0, |i| i.saturating_add(1));
+    let column = before
+        .get(line_start..)
+        .unwrap_or_default()
+        .chars()
+        .count()
+        .saturating_add(1);
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
+}
+
+/// The span of the whole of line 1 (for problems about the whole file).
+#[must_use]
+pub fn whole_file_span(text: &str) -> Span {
+    let end = text.find('\n').unwrap_or(text.len());
+    span_of(text, 0, end)
+}
+
+/// The span of a line's content, given the byte offset where the line starts.
+#[must_use]
+pub fn line_span(text: &str, line_start: usize) -> Span {
+    let rest = text.get(line_start..).unwrap_or_default();
+    let len = rest.find('\n').unwrap_or(rest.len());
+    let len = rest
+        .get(..len)
+        .map_or(len, |l| l.trim_end_matches('\r').len());
+    span_of(text, line_start, line_start.saturating_add(len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_recognised_by_name() {
+        assert_eq!(
+            ManifestKind::of("dev-requirements.txt"),
+            Some(ManifestKind::Requirements)
+        );
+        assert_eq!(
+            ManifestKind::of("a/b/requirements.in"),
+            Some(ManifestKind::Requirements)
+        );
+        assert_eq!(
+            ManifestKind::of("constraints-cpu.txt"),
+            Some(ManifestKind::Requirements)
+        );
+        assert_eq!(
+            ManifestKind::of("Pipfile.lock"),
+            Some(ManifestKind::PipfileLock)
+        );
+        assert_eq!(
+            ManifestKind::of("pylock.gpu.toml"),
+            Some(ManifestKind::Pylock)
+        );
+        assert_eq!(
+            ManifestKind::of("environment.yaml"),
+            Some(ManifestKind::CondaEnvironment)
+        );
+        assert_eq!(ManifestKind::of("notes.txt"), None);
+        assert_eq!(ManifestKind::of("Cargo.lock"), None);
+    }
+
+    #[test]
+    fn spans_count_lines_and_characters() {
+        let text = "a\nbé c\n";
+        let span = span_of(text, 5, 6);
+        assert_eq!((span.line, span.column), (2, 3));
+        assert_eq!(line_span(text, 2).end_column, 5);
+        let past = span_of(text, 100, 200);
+        assert_eq!(past.line, 3);
+    }
+}
