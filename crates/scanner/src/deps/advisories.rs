@@ -115,7 +115,7 @@ impl AffectedPackage {
 /// One vulnerability, merged over all records that alias each other.
 #[derive(Clone, Debug)]
 pub struct Advisory {
-    /// Primary id: the lowest record id of the merged group.
+    /// Primary id: the lowest PYSEC record id of the merged group (else GHSA, else any).
     pub id: String,
     /// Every other id (record ids, CVE, GHSA), sorted.
     pub aliases: Vec<String>,
@@ -517,10 +517,22 @@ fn group_by_alias(records: &[Record]) -> Vec<Vec<&Record>> {
     }
     let mut out: Vec<Vec<&Record>> = groups.into_values().collect();
     for group in &mut out {
-        group.sort_by(|a, b| a.id.cmp(&b.id));
+        // The primary id is a PYSEC record when there is one (the bundled data's own ids),
+        // then a GHSA, then anything else; ties by id.
+        group.sort_by(|a, b| (id_rank(&a.id), &a.id).cmp(&(id_rank(&b.id), &b.id)));
     }
     out.sort_by(|a, b| a.first().map(|r| &r.id).cmp(&b.first().map(|r| &r.id)));
     out
+}
+
+fn id_rank(id: &str) -> u8 {
+    if id.starts_with("PYSEC-") {
+        0
+    } else if id.starts_with("GHSA-") {
+        1
+    } else {
+        2
+    }
 }
 
 fn category_rank(category: &str) -> u8 {
