@@ -104,9 +104,15 @@ pub fn scan_manifest_with(
         });
     }
     let matches = audit(&parsed.dependencies, db);
-    for (index, dependency) in parsed.dependencies.iter().enumerate() {
-        let mine = matches.iter().filter(|m| m.dependency == index);
-        let (pinned, admitted): (Vec<&Match<'_>>, Vec<&Match<'_>>) = mine.partition(|m| m.pinned);
+    let mut by_dependency: Vec<Vec<&Match<'_>>> = vec![Vec::new(); parsed.dependencies.len()];
+    for m in &matches {
+        if let Some(slot) = by_dependency.get_mut(m.dependency) {
+            slot.push(m);
+        }
+    }
+    for (dependency, mine) in parsed.dependencies.iter().zip(by_dependency) {
+        let (pinned, admitted): (Vec<&Match<'_>>, Vec<&Match<'_>>) =
+            mine.into_iter().partition(|m| m.pinned);
         for m in pinned {
             if let Some(package) = m.advisory.package(&dependency.name) {
                 findings.push(vulnerable_dependency::finding(

@@ -12,7 +12,8 @@ use std::str::FromStr;
 
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 
-use super::{Dependency, Parsed, Problem, ProblemKind, line_span};
+use super::{Dependency, LineIndex, Parsed, Problem, ProblemKind};
+use crate::finding::Span;
 
 /// conda-forge names whose PyPI name differs.
 const CONDA_TO_PYPI: &[(&str, &str)] = &[
@@ -34,6 +35,7 @@ pub fn parse(path: &str, text: &str) -> Parsed {
     let mut in_dependencies = false;
     // Indentation of the `- pip:` item while inside its block.
     let mut pip_block: Option<usize> = None;
+    let lines = LineIndex::new(text);
     let mut offset = 0usize;
     for raw in text.split_inclusive('\n') {
         let line_start = offset;
@@ -58,7 +60,7 @@ pub fn parse(path: &str, text: &str) -> Parsed {
         };
         if let Some(pip_indent) = pip_block {
             if indent > pip_indent {
-                pip_entry(path, text, line_start, item, &mut parsed);
+                pip_entry(path, lines.line_span(line_start), item, &mut parsed);
                 continue;
             }
             pip_block = None;
@@ -67,7 +69,7 @@ pub fn parse(path: &str, text: &str) -> Parsed {
             pip_block = Some(indent);
             continue;
         }
-        conda_entry(path, text, line_start, item, &mut parsed);
+        conda_entry(path, lines.line_span(line_start), item, &mut parsed);
     }
     parsed
 }
@@ -98,12 +100,11 @@ fn unquote(item: &str) -> &str {
     item
 }
 
-fn pip_entry(path: &str, text: &str, line_start: usize, item: &str, parsed: &mut Parsed) {
+fn pip_entry(path: &str, span: Span, item: &str, parsed: &mut Parsed) {
     if item.starts_with('-') || item.is_empty() {
         // pip options (`-r`, `--index-url`) inside the block are not followed.
         return;
     }
-    let span = line_span(text, line_start);
     match Requirement::<VerbatimUrl>::from_str(item) {
         Ok(requirement) => {
             let mut dependency = Dependency::named(requirement.name.as_ref(), span, path);
@@ -131,7 +132,7 @@ fn pip_entry(path: &str, text: &str, line_start: usize, item: &str, parsed: &mut
     }
 }
 
-fn conda_entry(path: &str, text: &str, line_start: usize, item: &str, parsed: &mut Parsed) {
+fn conda_entry(path: &str, span: Span, item: &str, parsed: &mut Parsed) {
     let spec = item.rsplit("::").next().unwrap_or(item).trim();
     let name_len = spec
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
@@ -145,7 +146,7 @@ fn conda_entry(path: &str, text: &str, line_start: usize, item: &str, parsed: &m
         .iter()
         .find(|(conda, _)| *conda == lowered)
         .map_or(conda_name, |(_, pypi)| *pypi);
-    let mut dependency = Dependency::named(pypi_name, line_span(text, line_start), path);
+    let mut dependency = Dependency::named(pypi_name, span, path);
     dependency.written_name = conda_name.to_owned();
     dependency.conda_name = Some(lowered);
     dependency.group = Some("conda".into());

@@ -184,7 +184,7 @@ pub fn parse(
     limits: &Limits,
 ) -> Parsed {
     let text = decode(bytes, limits);
-    match kind {
+    let mut parsed = match kind {
         ManifestKind::Requirements => requirements::parse(path, &text, read_relative, limits),
         ManifestKind::Pyproject => pyproject::parse(path, &text),
         ManifestKind::PoetryLock => toml_locks::parse_poetry(path, &text),
@@ -193,57 +193,119 @@ pub fn parse(
         ManifestKind::Pylock => toml_locks::parse_pylock(path, &text),
         ManifestKind::PipfileLock => pipfile_lock::parse(path, &text),
         ManifestKind::CondaEnvironment => conda::parse(path, &text),
+    };
+    if let Some(problem) = oversize_problem(bytes, &text, limits) {
+        parsed.problems.insert(0, problem);
     }
+    parsed
 }
 
-/// UTF-8 (lossy, BOM dropped), cut at the manifest byte budget.
+/// The problem for a file cut at the manifest byte budget: what follows was not audited.
+#[must_use]
+pub fn oversize_problem(bytes: &[u8], text: &str, limits: &Limits) -> Option<Problem> {
+    (bytes.len() as u64 > limits.max_manifest_bytes).then(|| Problem {
+        kind: ProblemKind::Unparsable,
+        message: format!(
+            "file is {} bytes, over the {}-byte manifest budget; only the start was read",
+            bytes.len(),
+            limits.max_manifest_bytes
+        ),
+        span: whole_file_span(text),
+        included_from: Vec::new(),
+    })
+}
+
+/// UTF-8 (lossy, BOM dropped), cut at the last line end within the manifest byte budget.
 #[must_use]
 pub fn decode(bytes: &[u8], limits: &Limits) -> String {
     let budget = usize::try_from(limits.max_manifest_bytes).unwrap_or(usize::MAX);
-    let kept = bytes.get(..budget.min(bytes.len())).unwrap_or(bytes);
+    let mut kept = bytes.get(..budget.min(bytes.len())).unwrap_or(bytes);
+    if kept.len() < bytes.len() {
+        // Cut at a line end, so the last line read is whole rather than a false parse error.
+        let line_end = kept
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i.saturating_add(1));
+        kept = kept.get(..line_end).unwrap_or_default();
+    }
     let kept = kept.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(kept);
     String::from_utf8_lossy(kept).into_owned()
 }
 
-/// The span of `text[start..end]`: 1-based line and character columns.
-#[must_use]
-pub fn span_of(text: &str, start: usize, end: usize) -> Span {
-    let start = start.min(text.len());
-    let end = end.clamp(start, text.len());
-    let (line, column) = line_and_column(text, start);
-    let (end_line, end_column) = line_and_column(text, end);
-    Span {
-        line,
-        column,
-        end_line,
-        end_column,
-        start_byte: u32::try_from(start).unwrap_or(u32::MAX),
-        end_byte: u32::try_from(end).unwrap_or(u32::MAX),
+/// Line starts of a text, so that many spans cost a binary search each, not a rescan
+/// (a lockfile with thousands of packages would otherwise be quadratic).
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Index the line starts of `text`.
+    #[must_use]
+    pub fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i.saturating_add(1)))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    /// The span of `text[start..end]`: 1-based line and character columns.
+    #[must_use]
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        let start = start.min(self.text.len());
+        let end = end.clamp(start, self.text.len());
+        let (line, column) = self.line_and_column(start);
+        let (end_line, end_column) = self.line_and_column(end);
+        Span {
+            line,
+            column,
+            end_line,
+            end_column,
+            start_byte: u32::try_from(start).unwrap_or(u32::MAX),
+            end_byte: u32::try_from(end).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The span of a line's content (without its line break), from the line's start offset.
+    #[must_use]
+    pub fn line_span(&self, line_start: usize) -> Span {
+        let rest = self.text.get(line_start..).unwrap_or_default();
+        let len = rest.find('\n').unwrap_or(rest.len());
+        let len = rest
+            .get(..len)
+            .map_or(len, |l| l.trim_end_matches('\r').len());
+        self.span(line_start, line_start.saturating_add(len))
+    }
+
+    fn line_and_column(&self, offset: usize) -> (u32, u32) {
+        let mut boundary = offset.min(self.text.len());
+        while !self.text.is_char_boundary(boundary) {
+            boundary = boundary.saturating_sub(1);
+        }
+        // Index of the last line start at or before the offset.
+        let line_index = self
+            .starts
+            .partition_point(|&s| s <= boundary)
+            .saturating_sub(1);
+        let line_start = self.starts.get(line_index).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(line_start..boundary)
+            .unwrap_or_default()
+            .chars()
+            .count()
+            .saturating_add(1);
+        (
+            u32::try_from(line_index.saturating_add(1)).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+        )
     }
 }
 
-fn line_and_column(text: &str, offset: usize) -> (u32, u32) {
-    let mut boundary = offset.min(text.len());
-    while !text.is_char_boundary(boundary) {
-        boundary = boundary.saturating_sub(1);
-    }
-    let before = text.get(..boundary).unwrap_or_default();
-    let line = before
-        .bytes()
-        .filter(|b| *b == b'\n')
-        .count()
-        .saturating_add(1);
-    let line_start = before.rfind('\n').map_or(0, |i| i.saturating_add(1));
-    let column = before
-        .get(line_start..)
-        .unwrap_or_default()
-        .chars()
-        .count()
-        .saturating_add(1);
-    (
-        u32::try_from(line).unwrap_or(u32::MAX),
-        u32::try_from(column).unwrap_or(u32::MAX),
-    )
+/// The span of `text[start..end]` (one-off; use a [`LineIndex`] for many).
+#[must_use]
+pub fn span_of(text: &str, start: usize, end: usize) -> Span {
+    LineIndex::new(text).span(start, end)
 }
 
 /// The span of the whole of line 1 (for problems about the whole file).
@@ -251,17 +313,6 @@ fn line_and_column(text: &str, offset: usize) -> (u32, u32) {
 pub fn whole_file_span(text: &str) -> Span {
     let end = text.find('\n').unwrap_or(text.len());
     span_of(text, 0, end)
-}
-
-/// The span of a line's content, given the byte offset where the line starts.
-#[must_use]
-pub fn line_span(text: &str, line_start: usize) -> Span {
-    let rest = text.get(line_start..).unwrap_or_default();
-    let len = rest.find('\n').unwrap_or(rest.len());
-    let len = rest
-        .get(..len)
-        .map_or(len, |l| l.trim_end_matches('\r').len());
-    span_of(text, line_start, line_start.saturating_add(len))
 }
 
 #[cfg(test)]
@@ -298,12 +349,78 @@ mod tests {
         assert_eq!(ManifestKind::of("Cargo.lock"), None);
     }
 
+    const ALL_KINDS: &[&str] = &[
+        "requirements.txt",
+        "pyproject.toml",
+        "poetry.lock",
+        "uv.lock",
+        "pdm.lock",
+        "pylock.toml",
+        "Pipfile.lock",
+        "environment.yml",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn no_reader_panics_and_every_span_is_inside(
+            text in "(\\PC|\n|\\\\|#|-r |\\[\\[package\\]\\]\nname = \"a\"\n|==|\"|\\{|\\}|:){0,80}",
+            kind in 0usize..8,
+        ) {
+            let name = ALL_KINDS[kind];
+            let read_relative = |_: &str| Some(text.as_bytes().to_vec());
+            let parsed = parse(
+                ManifestKind::of(name).unwrap(),
+                name,
+                text.as_bytes(),
+                &read_relative,
+                &Limits::default(),
+            );
+            for dependency in &parsed.dependencies {
+                proptest::prop_assert!(dependency.span.line >= 1);
+                proptest::prop_assert!(dependency.span.start_byte <= dependency.span.end_byte);
+            }
+            for problem in &parsed.problems {
+                proptest::prop_assert!(problem.span.line >= 1);
+            }
+        }
+    }
+
+    #[test]
+    fn oversize_files_are_cut_and_reported() {
+        let limits = Limits {
+            max_manifest_bytes: 20,
+            ..Limits::default()
+        };
+        let text = b"numpy==1.16.0\ntorch==2.5.1\nkeras==3.8.0\n";
+        let parsed = parse(
+            ManifestKind::Requirements,
+            "requirements.txt",
+            text,
+            &|_| None,
+            &limits,
+        );
+        assert_eq!(parsed.problems.len(), 1, "{:?}", parsed.problems);
+        assert_eq!(
+            parsed.dependencies.len(),
+            1,
+            "only whole lines that fit are read"
+        );
+        let small = parse(
+            ManifestKind::Requirements,
+            "requirements.txt",
+            b"numpy==1.16.0\n",
+            &|_| None,
+            &limits,
+        );
+        assert!(small.problems.is_empty());
+    }
+
     #[test]
     fn spans_count_lines_and_characters() {
         let text = "a\nbé c\n";
         let span = span_of(text, 5, 6);
         assert_eq!((span.line, span.column), (2, 3));
-        assert_eq!(line_span(text, 2).end_column, 5);
+        assert_eq!(LineIndex::new(text).line_span(2).end_column, 5);
         let past = span_of(text, 100, 200);
         assert_eq!(past.line, 3);
     }

@@ -5,7 +5,7 @@
 //! key after its section's key in the text (pipenv writes one key per line). Invalid JSON is
 //! one problem; entries that are not objects are skipped. Never panics on input.
 
-use super::{Dependency, Parsed, Problem, ProblemKind, span_of, whole_file_span};
+use super::{Dependency, LineIndex, Parsed, Problem, ProblemKind, whole_file_span};
 
 /// Read a `Pipfile.lock`.
 #[must_use]
@@ -23,19 +23,26 @@ pub fn parse(path: &str, text: &str) -> Parsed {
             return parsed;
         }
     };
+    let lines = LineIndex::new(text);
     for section in ["default", "develop"] {
         let Some(entries) = document.get(section).and_then(serde_json::Value::as_object) else {
             continue;
         };
         let section_at = find_key(text, section, 0).unwrap_or(0);
+        // Keys are searched onward from the previous one (pipenv writes them sorted, as
+        // serde_json iterates them), falling back to the section start: linear, not quadratic.
+        let mut search_from = section_at;
         for (name, entry) in entries {
             let Some(fields) = entry.as_object() else {
                 continue;
             };
-            let at = find_key(text, name, section_at).unwrap_or(section_at);
+            let at = find_key(text, name, search_from)
+                .or_else(|| find_key(text, name, section_at))
+                .unwrap_or(section_at);
+            search_from = at;
             let quoted_len = name.len().saturating_add(2);
             let mut dependency =
-                Dependency::named(name, span_of(text, at, at.saturating_add(quoted_len)), path);
+                Dependency::named(name, lines.span(at, at.saturating_add(quoted_len)), path);
             if let Some(version) = fields.get("version").and_then(serde_json::Value::as_str) {
                 dependency.set_requirement_text(version);
             }

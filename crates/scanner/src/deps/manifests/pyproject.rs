@@ -14,7 +14,7 @@ use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Dependency, Parsed, Problem, ProblemKind, span_of, whole_file_span};
+use super::{Dependency, LineIndex, Parsed, Problem, ProblemKind, span_of, whole_file_span};
 
 #[derive(Deserialize, Default)]
 struct Pyproject {
@@ -77,37 +77,38 @@ pub fn parse(path: &str, text: &str) -> Parsed {
             return parsed;
         }
     };
+    let lines = LineIndex::new(text);
     pep508_list(
         path,
-        text,
+        &lines,
         &document.project.dependencies,
         None,
         &mut parsed,
     );
     for (extra, list) in &document.project.optional_dependencies {
-        pep508_list(path, text, list, Some(extra), &mut parsed);
+        pep508_list(path, &lines, list, Some(extra), &mut parsed);
     }
     for (group, list) in &document.dependency_groups {
-        pep508_list(path, text, list, Some(group), &mut parsed);
+        pep508_list(path, &lines, list, Some(group), &mut parsed);
     }
     let poetry = &document.tool.poetry;
-    poetry_table(path, text, &poetry.dependencies, None, &mut parsed);
+    poetry_table(path, &lines, &poetry.dependencies, None, &mut parsed);
     poetry_table(
         path,
-        text,
+        &lines,
         &poetry.dev_dependencies,
         Some("dev"),
         &mut parsed,
     );
     for (group, table) in &poetry.group {
-        poetry_table(path, text, &table.dependencies, Some(group), &mut parsed);
+        poetry_table(path, &lines, &table.dependencies, Some(group), &mut parsed);
     }
     parsed
 }
 
 fn pep508_list(
     path: &str,
-    text: &str,
+    lines: &LineIndex<'_>,
     list: &[Spanned<toml::Value>],
     group: Option<&str>,
     parsed: &mut Parsed,
@@ -117,7 +118,7 @@ fn pep508_list(
             continue;
         };
         let range = item.span();
-        let span = span_of(text, range.start, range.end);
+        let span = lines.span(range.start, range.end);
         match Requirement::<VerbatimUrl>::from_str(requirement_text) {
             Ok(requirement) => {
                 let mut dependency = Dependency::named(requirement.name.as_ref(), span, path);
@@ -153,7 +154,7 @@ fn pep508_list(
 
 fn poetry_table(
     path: &str,
-    text: &str,
+    lines: &LineIndex<'_>,
     table: &BTreeMap<String, Spanned<toml::Value>>,
     group: Option<&str>,
     parsed: &mut Parsed,
@@ -165,7 +166,7 @@ fn poetry_table(
             continue;
         }
         let range = value.span();
-        let mut dependency = Dependency::named(name, span_of(text, range.start, range.end), path);
+        let mut dependency = Dependency::named(name, lines.span(range.start, range.end), path);
         dependency.group = group.map(str::to_owned);
         // A constraint is a string, a table, or a list of tables (one per marker).
         let tables: Vec<&toml::Value> = match value.get_ref() {

@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 
-use super::{Dependency, Parsed, Problem, ProblemKind, line_span};
+use super::{Dependency, LineIndex, Parsed, Problem, ProblemKind};
 use crate::limits::Limits;
 
 /// One file waiting to be read.
@@ -55,15 +55,17 @@ pub fn parse(
         } else {
             format!("{base_dir}{}", file.relative)
         };
+        let lines = LineIndex::new(&file.text);
         for line in logical_lines(&file.text) {
-            let Some(include) = read_line(&file, &line, &source_file, &mut parsed) else {
+            let span = lines.line_span(line.start);
+            let Some(include) = read_line(&file, &line, span, &source_file, &mut parsed) else {
                 continue;
             };
             let target = join_relative(&file.relative, &include.target);
             let problem = |message: String| Problem {
                 kind: ProblemKind::IncludeUnresolved,
                 message,
-                span: line_span(&file.text, line.start),
+                span,
                 included_from: file.chain.clone(),
             };
             if include.target.contains("://") {
@@ -108,9 +110,14 @@ pub fn parse(
             includes_read = includes_read.saturating_add(1);
             let mut chain = file.chain.clone();
             chain.push(target.clone());
+            let included_text = super::decode(&bytes, limits);
+            if let Some(mut oversize) = super::oversize_problem(&bytes, &included_text, limits) {
+                oversize.included_from.clone_from(&chain);
+                parsed.problems.push(oversize);
+            }
             queue.push_back(Pending {
                 relative: target,
-                text: super::decode(&bytes, limits),
+                text: included_text,
                 chain,
                 constraint: file.constraint || include.constraint,
             });
@@ -179,6 +186,7 @@ struct Include {
 fn read_line(
     file: &Pending,
     line: &LogicalLine,
+    span: crate::finding::Span,
     source_file: &str,
     parsed: &mut Parsed,
 ) -> Option<Include> {
@@ -186,7 +194,6 @@ fn read_line(
     if content.is_empty() {
         return None;
     }
-    let span = line_span(&file.text, line.start);
     if content.starts_with('-') {
         let (option, value) = split_option(content);
         match option {

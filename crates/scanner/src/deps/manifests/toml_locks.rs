@@ -8,7 +8,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Dependency, Parsed, Problem, ProblemKind, span_of, whole_file_span};
+use super::{Dependency, LineIndex, Parsed, Problem, ProblemKind, span_of, whole_file_span};
 
 #[derive(Deserialize, Default)]
 struct PackageLock {
@@ -56,11 +56,12 @@ fn parse_lock(path: &str, text: &str, format: &str) -> Parsed {
             return parsed;
         }
     };
+    let lines = LineIndex::new(text);
     for package in lock.package.into_iter().chain(lock.packages) {
         let range = package.name.span();
         let mut dependency = Dependency::named(
             package.name.get_ref(),
-            span_of(text, range.start, range.end),
+            lines.span(range.start, range.end),
             path,
         );
         dependency.version = package.version;
