@@ -145,8 +145,8 @@ pub struct Match<'a> {
 
 /// Match dependencies against advisories. A pinned or locked version matches when it lies
 /// in an affected range (local label ignored); a range matches when it overlaps one; a bare
-/// name admits every version; a URL or an unparsable version or range matches nothing
-/// (nothing is known about it).
+/// requirement name admits every version; a URL, a lock entry without a version, or an
+/// unparsable version or range matches nothing (nothing is known about it).
 #[must_use]
 pub fn audit<'a>(dependencies: &[Dependency], db: &'a AdvisoryDb) -> Vec<Match<'a>> {
     let mut matches = Vec::new();
@@ -180,6 +180,8 @@ pub fn audit<'a>(dependencies: &[Dependency], db: &'a AdvisoryDb) -> Vec<Match<'
                         None => continue,
                     },
                     (None, Some(_)) => continue,
+                    // A lock entry without a version is a path/VCS/workspace package.
+                    (None, None) if dependency.locked => continue,
                     (None, None) => vec![pep::Interval::everything()],
                 };
                 for advisory in candidates {
@@ -250,5 +252,13 @@ mod tests {
         );
         assert!(findings.is_empty(), "{findings:?}");
         assert!(scan_manifest("notes.md", b"torch==2.5.1", &|_| None).is_empty());
+        // A lock entry without a version (path/VCS source) is not "any version".
+        let lock =
+            b"[[packages]]\nname = \"torch\"\nvcs = { url = \"https://example.invalid/t.git\" }\n";
+        assert!(scan_manifest("pylock.toml", lock, &|_| None).is_empty());
+        // The same bare name in a requirements file admits every version.
+        let bare = scan_manifest("requirements.txt", b"torch\n", &|_| None);
+        assert_eq!(bare.len(), 1);
+        assert_eq!(bare[0].rule, "BRN302");
     }
 }

@@ -48,6 +48,9 @@ pub struct Dependency {
     /// The conda package name, for entries of a conda environment's own list (`name` is
     /// then the PyPI name it maps to).
     pub conda_name: Option<String>,
+    /// Read from a lockfile: a missing version means "not from an index" (a workspace
+    /// member, a VCS or path source), never "any version".
+    pub locked: bool,
 }
 
 impl Dependency {
@@ -70,6 +73,7 @@ impl Dependency {
             source_file: source_file.to_owned(),
             included_from: Vec::new(),
             conda_name: None,
+            locked: false,
         }
     }
 

@@ -70,6 +70,7 @@ pub fn parse(path: &str, text: &str) -> Parsed {
                 .and_then(serde_json::Value::as_bool)
                 .unwrap_or(false);
             dependency.group = Some(section.to_owned());
+            dependency.locked = true;
             parsed.dependencies.push(dependency);
         }
     }

@@ -35,6 +35,13 @@ struct LockedPackage {
     /// pylock: `marker`.
     #[serde(default)]
     marker: Option<String>,
+    /// pylock: where a package without an index version comes from.
+    #[serde(default)]
+    vcs: Option<toml::Value>,
+    #[serde(default)]
+    directory: Option<toml::Value>,
+    #[serde(default)]
+    archive: Option<toml::Value>,
 }
 
 fn parse_lock(path: &str, text: &str, format: &str) -> Parsed {
@@ -69,12 +76,24 @@ fn parse_lock(path: &str, text: &str, format: &str) -> Parsed {
         dependency.group = package
             .category
             .or_else(|| (!package.groups.is_empty()).then(|| package.groups.join(",")));
+        dependency.locked = true;
         if let Some(toml::Value::Table(source)) = &package.source {
             for key in ["editable", "virtual", "path", "directory", "git", "url"] {
                 if let Some(value) = source.get(key).and_then(toml::Value::as_str) {
                     dependency.url = Some(value.to_owned());
                     dependency.editable = key == "editable";
                 }
+            }
+        }
+        for table in [&package.vcs, &package.directory, &package.archive]
+            .into_iter()
+            .flatten()
+        {
+            let location = ["url", "path"]
+                .iter()
+                .find_map(|key| table.get(key).and_then(toml::Value::as_str));
+            if let Some(location) = location {
+                dependency.url = Some(location.to_owned());
             }
         }
         parsed.dependencies.push(dependency);
@@ -130,6 +149,12 @@ mod tests {
             "lock-version = \"1.0\"\n[[packages]]\nname = \"numpy\"\nversion = \"1.16.0\"\n",
         );
         assert_eq!(parsed.dependencies[0].version.as_deref(), Some("1.16.0"));
+        let unversioned = parse_pylock(
+            "pylock.toml",
+            "[[packages]]\nname = \"mylib\"\ndirectory = { path = \".\" }\n[[packages]]\nname = \"torch\"\n",
+        );
+        assert_eq!(unversioned.dependencies[0].url.as_deref(), Some("."));
+        assert!(unversioned.dependencies[1].locked);
         let broken = parse_poetry("poetry.lock", "[[package]]\nname = \n");
         assert!(broken.dependencies.is_empty());
         assert_eq!(broken.problems.len(), 1);
