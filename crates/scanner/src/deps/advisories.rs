@@ -282,6 +282,21 @@ pub fn load_advisory_db(path: &std::path::Path) -> Result<AdvisoryDb, AdvisoryDb
     parse_advisory_db(&bytes)
 }
 
+/// Read an OSV export (as [`load_advisory_db`]) and merge it with the bundled records by
+/// alias: what `--advisory-db FILE` most likely wants (fresh data extends, never narrows).
+///
+/// # Errors
+/// As [`load_advisory_db`].
+pub fn load_advisory_db_with_bundled(
+    path: &std::path::Path,
+) -> Result<AdvisoryDb, AdvisoryDbError> {
+    let bytes = std::fs::read(path).map_err(|source| AdvisoryDbError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    parse_advisory_db_with_bundled(&bytes)
+}
+
 /// Parse advisory records from bytes (see [`load_advisory_db`]).
 ///
 /// # Errors
@@ -779,6 +794,12 @@ mod tests {
         // No range at all: every version is affected, and that is said.
         assert!(!single.advisories_for("a", "9.9").is_empty());
         assert!(single.advisories()[0].packages[0].no_range_data);
+        let merged = parse_advisory_db_with_bundled(osv).unwrap();
+        assert!(merged.advisories().len() > db.advisories().len());
+        assert!(!merged.advisories_for("demo-pkg", "1.0").is_empty());
+        assert!(!merged.advisories_for("torch", "2.5.1").is_empty());
+        let missing = load_advisory_db_with_bundled(std::path::Path::new("/nonexistent/osv.json"));
+        assert!(matches!(missing, Err(AdvisoryDbError::Io { .. })));
         assert!(parse_advisory_db(b"42").is_err());
         assert!(parse_advisory_db(b"not json").is_err());
     }

@@ -28,7 +28,8 @@ pub mod sbom;
 
 pub use advisories::{
     Advisory, AdvisoryDb, AdvisoryDbError, AffectedPackage, advisories_for, bundled,
-    load_advisory_db, parse_advisory_db, parse_advisory_db_with_bundled,
+    load_advisory_db, load_advisory_db_with_bundled, parse_advisory_db,
+    parse_advisory_db_with_bundled,
 };
 pub use hints::{
     LinkHint, VERSION_SENSITIVE_APIS, VersionSensitiveApi, link_hint, version_sensitive_apis,
