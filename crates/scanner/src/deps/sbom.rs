@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::advisories::{Advisory, AdvisoryDb};
 use super::manifests::Dependency;
-use crate::finding::{Severity, Verdict};
+use crate::finding::{FileReport, Severity, Verdict};
 use crate::source::ReadAt;
 
 /// A scanned model file, as the SBOM lists it.
@@ -34,6 +34,30 @@ pub struct ModelArtifact {
     /// Findings that made the verdict, as `(rule code, severity, message)`; each becomes a
     /// vulnerability entry when the verdict is not clean.
     pub findings: Vec<(String, Severity, String)>,
+}
+
+impl ModelArtifact {
+    /// The artifact for a scanned file's report: format from its
+    /// [`FileKind`](crate::finding::FileKind) (kebab-case,
+    /// as in JSON reports), verdict and findings from the report.
+    #[must_use]
+    pub fn from_report(report: &FileReport, sha256: String) -> Self {
+        let format = serde_json::to_value(report.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        ModelArtifact {
+            path: report.path.clone(),
+            sha256,
+            format,
+            verdict: report.verdict,
+            findings: report
+                .findings
+                .iter()
+                .map(|f| (f.rule.to_owned(), f.severity, f.message.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// Options for [`cyclonedx`].
@@ -349,6 +373,7 @@ mod tests {
     use super::*;
     use crate::deps::advisories::bundled;
     use crate::deps::manifests::span_of;
+    use crate::finding::FileKind;
 
     fn pinned(name: &str, version: &str) -> Dependency {
         let mut d = Dependency::named(name, span_of("", 0, 0), "requirements.txt");
@@ -391,6 +416,29 @@ mod tests {
             bom.get("metadata")
                 .and_then(|m| m.get("timestamp"))
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn artifacts_come_from_reports() {
+        let report = FileReport::new(
+            "m/model.pt",
+            FileKind::PytorchZip,
+            vec![crate::finding::Finding::new(
+                "BRN001",
+                Severity::Critical,
+                Verdict::Dangerous,
+                "calls os.system",
+            )],
+        );
+        let artifact = ModelArtifact::from_report(&report, "ab".repeat(32));
+        assert_eq!(artifact.format, "pytorch-zip");
+        assert_eq!(artifact.verdict, Verdict::Dangerous);
+        assert_eq!(artifact.findings.len(), 1);
+        let clean = FileReport::new("m/w.safetensors", FileKind::Safetensors, Vec::new());
+        assert_eq!(
+            ModelArtifact::from_report(&clean, String::new()).verdict,
+            Verdict::Clean
         );
     }
 
