@@ -14,6 +14,7 @@ use std::str::FromStr;
 
 pub use pep440_rs::Version;
 use pep440_rs::{Operator, VersionSpecifiers};
+use pep508_rs::{Requirement, VerbatimUrl};
 
 /// PEP 503 normalised name: lowercase, every run of `-`, `_`, `.` becomes one `-`.
 #[must_use]
@@ -260,6 +261,58 @@ fn split_operator(clause: &str) -> (&str, &str) {
     }
 }
 
+/// Parse a PEP 508 requirement (`name[extra]>=1; marker`, `name @ url`).
+///
+/// `pep508_rs` 0.9.2 panics (an `expect`) on a name or extra that ends in `.`, `-` or `_`
+/// when more text follows (`kera8.=.3`), so those are rejected here first; any other panic
+/// inside the parser is caught and returned as an error, because no input may stop a scan.
+///
+/// # Errors
+/// The requirement is not valid PEP 508; the message is one line.
+pub fn parse_requirement(text: &str) -> Result<Requirement<VerbatimUrl>, String> {
+    if let Some(bad) = punctuation_ended_identifier(text) {
+        return Err(format!(
+            "`{bad}` must end with a letter or digit, not punctuation"
+        ));
+    }
+    let parsed = std::panic::catch_unwind(|| Requirement::<VerbatimUrl>::from_str(text));
+    match parsed {
+        Ok(Ok(requirement)) => Ok(requirement),
+        Ok(Err(error)) => Err(error
+            .message
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()),
+        Err(_) => Err("the PEP 508 parser failed on this line".to_owned()),
+    }
+}
+
+fn is_identifier_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
+}
+
+/// The package name or an extra name of a requirement that ends in punctuation, if any.
+fn punctuation_ended_identifier(text: &str) -> Option<&str> {
+    let rest = text.trim_start();
+    let name_len = rest.find(|c| !is_identifier_char(c)).unwrap_or(rest.len());
+    let name = rest.get(..name_len).unwrap_or_default();
+    let ends_badly = |id: &str| id.ends_with(['-', '_', '.']);
+    if ends_badly(name) {
+        return Some(name);
+    }
+    let after = rest.get(name_len..).unwrap_or_default().trim_start();
+    let extras = after.strip_prefix('[')?;
+    let extras = extras.split(']').next().unwrap_or_default();
+    extras.split(',').map(str::trim).find_map(|piece| {
+        let len = piece
+            .find(|c| !is_identifier_char(c))
+            .unwrap_or(piece.len());
+        piece.get(..len).filter(|id| ends_badly(id))
+    })
+}
+
 /// The exact version a specifier set pins (`==2.5.1`, `===2.5.1`), if it pins one.
 #[must_use]
 pub fn pinned_version(specifiers: &VersionSpecifiers) -> Option<Version> {
@@ -438,6 +491,16 @@ mod tests {
         assert_eq!(pinned_version(&parse_specifiers(">=2.5").unwrap()), None);
     }
 
+    #[test]
+    fn requirements_that_crash_pep508_rs_are_errors() {
+        assert!(parse_requirement("kera8.=.3=s0").is_err());
+        assert!(parse_requirement("foo[bar-]>=1").is_err());
+        assert!(parse_requirement("foo[ok, bad_ ]").is_err());
+        assert!(parse_requirement("foo-").is_err());
+        let ok = parse_requirement("Foo.Bar[x,y]>=1.0; python_version >= '3.8'").unwrap();
+        assert_eq!(ok.name.to_string(), "foo-bar");
+    }
+
     fn version_strategy() -> impl Strategy<Value = Version> {
         (
             0u64..2,
@@ -505,6 +568,7 @@ mod tests {
 
         #[test]
         fn parsing_arbitrary_text_never_panics(text in "\\PC{0,40}") {
+            let _ = parse_requirement(&text);
             let _ = parse_version(&text);
             let _ = parse_advisory_range(&text);
             if let Some(spec) = parse_specifiers(&text) {

@@ -8,9 +8,7 @@
 //! `name v`) whose names are mapped to PyPI names where they differ (`pytorch` → `torch`),
 //! because only packages that are also on PyPI can be audited against PyPI advisories.
 
-use std::str::FromStr;
-
-use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
+use pep508_rs::VersionOrUrl;
 
 use super::{Dependency, LineIndex, Parsed, Problem, ProblemKind};
 use crate::finding::Span;
@@ -105,7 +103,7 @@ fn pip_entry(path: &str, span: Span, item: &str, parsed: &mut Parsed) {
         // pip options (`-r`, `--index-url`) inside the block are not followed.
         return;
     }
-    match Requirement::<VerbatimUrl>::from_str(item) {
+    match crate::deps::pep::parse_requirement(item) {
         Ok(requirement) => {
             let mut dependency = Dependency::named(requirement.name.as_ref(), span, path);
             dependency.extras = requirement.extras.iter().map(ToString::to_string).collect();
@@ -122,10 +120,7 @@ fn pip_entry(path: &str, span: Span, item: &str, parsed: &mut Parsed) {
         }
         Err(error) => parsed.problems.push(Problem {
             kind: ProblemKind::Unparsable,
-            message: format!(
-                "not a valid pip requirement `{item}`: {}",
-                error.message.to_string().lines().next().unwrap_or_default()
-            ),
+            message: format!("not a valid pip requirement `{item}`: {}", error),
             span,
             included_from: Vec::new(),
         }),

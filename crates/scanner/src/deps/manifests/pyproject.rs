@@ -7,11 +7,9 @@
 //! version. Lines come from `toml::Spanned`. Non-string entries (`{include-group = ...}`)
 //! are skipped; invalid TOML or an invalid PEP 508 string is a problem, never a panic.
 
-use std::collections::BTreeMap;
-use std::str::FromStr;
-
-use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
+use pep508_rs::VersionOrUrl;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use toml::Spanned;
 
 use super::{Dependency, LineIndex, Parsed, Problem, ProblemKind, span_of, whole_file_span};
@@ -119,7 +117,7 @@ fn pep508_list(
         };
         let range = item.span();
         let span = lines.span(range.start, range.end);
-        match Requirement::<VerbatimUrl>::from_str(requirement_text) {
+        match crate::deps::pep::parse_requirement(requirement_text) {
             Ok(requirement) => {
                 let mut dependency = Dependency::named(requirement.name.as_ref(), span, path);
                 requirement_text
@@ -141,10 +139,7 @@ fn pep508_list(
             }
             Err(error) => parsed.problems.push(Problem {
                 kind: ProblemKind::Unparsable,
-                message: format!(
-                    "not a valid requirement `{requirement_text}`: {}",
-                    error.message.to_string().lines().next().unwrap_or_default()
-                ),
+                message: format!("not a valid requirement `{requirement_text}`: {}", error),
                 span,
                 included_from: Vec::new(),
             }),

@@ -7,10 +7,8 @@
 //! PEP 508 (`pep508_rs`). Includes are read after the including file, breadth first, with an
 //! explicit queue: no recursion. Must never fetch a remote include or read an absolute path.
 
-use std::collections::{HashSet, VecDeque};
-use std::str::FromStr;
-
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
+use std::collections::{HashSet, VecDeque};
 
 use super::{Dependency, LineIndex, Parsed, Problem, ProblemKind};
 use crate::limits::Limits;
@@ -223,15 +221,12 @@ fn read_line(
     let mut dependency = if looks_like_url_or_path(requirement_text) {
         unnamed(requirement_text, span, source_file)
     } else {
-        match Requirement::<VerbatimUrl>::from_str(requirement_text) {
+        match crate::deps::pep::parse_requirement(requirement_text) {
             Ok(requirement) => from_pep508(&requirement, requirement_text, span, source_file),
             Err(error) => {
                 parsed.problems.push(Problem {
                     kind: ProblemKind::Unparsable,
-                    message: format!(
-                        "not a valid requirement `{requirement_text}`: {}",
-                        first_line(&error.message.to_string())
-                    ),
+                    message: format!("not a valid requirement `{requirement_text}`: {}", error),
                     span,
                     included_from: file.chain.clone(),
                 });
@@ -242,10 +237,6 @@ fn read_line(
     dependency.hashes = hashes(options);
     push(file, dependency, parsed);
     None
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or_default()
 }
 
 fn push(file: &Pending, mut dependency: Dependency, parsed: &mut Parsed) {
