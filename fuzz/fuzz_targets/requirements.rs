@@ -1,6 +1,10 @@
 //! Fuzz the dependency readers: every manifest format, with includes that resolve to the
 //! fuzzer's own bytes (so `-r` cycles, depth and budgets are exercised), then the audit and
 //! the SBOM over whatever was parsed. Must never panic, hang or allocate without bound.
+//!
+//! Run: `cargo +nightly fuzz run requirements CORPUS -- -max_total_time=60`; good seeds are
+//! the files of `crates/scanner/tests/fixtures/deps/vulnerable/`, each prefixed with one
+//! byte choosing its format (0 = requirements.txt ... 7 = environment.yml, as in `NAMES`).
 
 #![no_main]
 

@@ -263,13 +263,21 @@ fn split_operator(clause: &str) -> (&str, &str) {
 
 /// Parse a PEP 508 requirement (`name[extra]>=1; marker`, `name @ url`).
 ///
-/// `pep508_rs` 0.9.2 panics (an `expect`) on a name or extra that ends in `.`, `-` or `_`
-/// when more text follows (`kera8.=.3`), so those are rejected here first; any other panic
-/// inside the parser is caught and returned as an error, because no input may stop a scan.
+/// `pep508_rs` 0.9.2 panics (found by fuzzing) on a name or extra that ends in `.`, `-` or
+/// `_` when more text follows (`kera8.=.3`), and slices inside multi-byte characters in
+/// some error paths; so those names and any non-ASCII text are rejected here first (PEP 508
+/// names, versions and operators are ASCII; a non-ASCII marker value or URL becomes a parse
+/// problem). Any other panic inside the parser is caught and returned as an error, because
+/// no input may stop a scan.
 ///
 /// # Errors
-/// The requirement is not valid PEP 508; the message is one line.
+/// The requirement is not valid PEP 508 (or not ASCII); the message is one line.
 pub fn parse_requirement(text: &str) -> Result<Requirement<VerbatimUrl>, String> {
+    if let Some(bad) = text.chars().find(|c| !c.is_ascii()) {
+        return Err(format!(
+            "non-ASCII character `{bad}` in a requirement (PEP 508 names and versions are ASCII)"
+        ));
+    }
     if let Some(bad) = punctuation_ended_identifier(text) {
         return Err(format!(
             "`{bad}` must end with a letter or digit, not punctuation"
@@ -497,6 +505,7 @@ mod tests {
         assert!(parse_requirement("foo[bar-]>=1").is_err());
         assert!(parse_requirement("foo[ok, bad_ ]").is_err());
         assert!(parse_requirement("foo-").is_err());
+        assert!(parse_requirement("keras==3.8.0 ; python_version >= \"3.9\"\u{95}").is_err());
         let ok = parse_requirement("Foo.Bar[x,y]>=1.0; python_version >= '3.8'").unwrap();
         assert_eq!(ok.name.to_string(), "foo-bar");
     }
