@@ -48,6 +48,9 @@ pub struct Limits {
     pub max_manifest_bytes: u64,
     /// Files read through includes from one manifest.
     pub max_manifest_includes: usize,
+    /// Records read from a user-supplied advisory database (`--advisory-db`, e.g. OSV's
+    /// `PyPI/all.zip`); each zip member is also held to `max_config_bytes`.
+    pub max_advisory_records: usize,
 }
 
 impl Default for Limits {
@@ -72,6 +75,7 @@ impl Default for Limits {
             max_manifest_include_depth: 8,
             max_manifest_bytes: 8 << 20,
             max_manifest_includes: 256,
+            max_advisory_records: 1_000_000,
         }
     }
 }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::pep::{self, Interval, Version};
 use crate::finding::Severity;
+use crate::limits::Limits;
 
 /// The bundled CWE-502 subset of the PyPA advisory database (see `data/README.md`).
 const BUNDLED_ADVISORIES: &str = include_str!("../../data/deser-advisories.json");
@@ -268,7 +269,8 @@ pub fn advisories_for(package: &str, version: &str) -> Vec<&'static Advisory> {
 }
 
 /// Read an OSV export for `--advisory-db FILE`: a JSON array of OSV records, one OSV
-/// record, or an array in brine's bundled shape. Only `PyPI` packages and `ECOSYSTEM`
+/// record, an array in brine's bundled shape, or a zip of OSV JSON records (OSV's
+/// `PyPI/all.zip`). Only `PyPI` packages and `ECOSYSTEM`
 /// ranges are used. The result holds only that file's advisories; merge with
 /// [`bundled`] via [`parse_advisory_db_with_bundled`] when both are wanted.
 ///
@@ -318,6 +320,77 @@ pub fn parse_advisory_db_with_bundled(bytes: &[u8]) -> Result<AdvisoryDb, Adviso
 }
 
 fn parse_records(bytes: &[u8]) -> Result<Vec<Record>, AdvisoryDbError> {
+    if bytes.starts_with(b"PK") {
+        return parse_zip_records(bytes, &Limits::default());
+    }
+    parse_json_records(bytes)
+}
+
+/// An OSV zip export (`PyPI/all.zip` from `gs://osv-vulnerabilities`): one JSON record per
+/// member. Stored and DEFLATE members are read, each capped at `max_config_bytes`, all
+/// together at `max_decompressed_bytes`; the archive is capped at `max_advisory_records`
+/// records. A member that is not a record is
+/// an error naming it (a partial database must not look complete).
+fn parse_zip_records(bytes: &[u8], limits: &Limits) -> Result<Vec<Record>, AdvisoryDbError> {
+    use std::io::Read as _;
+    let zip_error = |e: rawzip::Error| AdvisoryDbError::Format(format!("zip: {e}"));
+    let archive = rawzip::ZipArchive::from_slice(bytes).map_err(zip_error)?;
+    let mut entries = archive.entries();
+    let mut records = Vec::new();
+    let mut seen = 0usize;
+    let mut total = 0u64;
+    while let Some(entry) = entries.next_entry().map_err(zip_error)? {
+        if entry.is_dir() {
+            continue;
+        }
+        seen = seen.saturating_add(1);
+        if seen > limits.max_advisory_records {
+            return Err(AdvisoryDbError::Format(format!(
+                "more than {} records in the zip",
+                limits.max_advisory_records
+            )));
+        }
+        let name = String::from_utf8_lossy(entry.file_path().as_ref()).into_owned();
+        let local = archive.get_entry(entry.wayfinder()).map_err(zip_error)?;
+        let cap = limits.max_config_bytes;
+        let mut json = Vec::new();
+        let read = match entry.compression_method() {
+            rawzip::CompressionMethod::STORE => local
+                .data()
+                .take(cap.saturating_add(1))
+                .read_to_end(&mut json),
+            rawzip::CompressionMethod::DEFLATE => {
+                flate2::bufread::DeflateDecoder::new(local.data())
+                    .take(cap.saturating_add(1))
+                    .read_to_end(&mut json)
+            }
+            other => {
+                return Err(AdvisoryDbError::Format(format!(
+                    "{name}: unsupported compression method {other:?}"
+                )));
+            }
+        };
+        read.map_err(|e| AdvisoryDbError::Format(format!("{name}: {e}")))?;
+        if json.len() as u64 > cap {
+            return Err(AdvisoryDbError::Format(format!(
+                "{name}: record over {cap} bytes"
+            )));
+        }
+        total = total.saturating_add(json.len() as u64);
+        if total > limits.max_decompressed_bytes {
+            return Err(AdvisoryDbError::Format(format!(
+                "zip expands past {} bytes",
+                limits.max_decompressed_bytes
+            )));
+        }
+        let mut member = parse_json_records(&json)
+            .map_err(|e| AdvisoryDbError::Format(format!("{name}: {e}")))?;
+        records.append(&mut member);
+    }
+    Ok(records)
+}
+
+fn parse_json_records(bytes: &[u8]) -> Result<Vec<Record>, AdvisoryDbError> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| AdvisoryDbError::Format(e.to_string()))?;
     let items: Vec<&serde_json::Value> = match &value {
@@ -754,6 +827,36 @@ mod tests {
     }
 
     #[test]
+    fn osv_zip_exports_are_read() {
+        use std::io::Write as _;
+        let record = br#"{"id":"GHSA-zzzz-zzzz-zzzz","affected":[{"package":{"ecosystem":"PyPI","name":"zipped"},
+            "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.0"}]}]}]}"#;
+        let mut zip = Vec::new();
+        let mut archive = rawzip::ZipArchiveWriter::new(&mut zip);
+        let (mut entry, config) = archive
+            .new_file("GHSA-zzzz-zzzz-zzzz.json")
+            .compression_method(rawzip::CompressionMethod::DEFLATE)
+            .start()
+            .unwrap();
+        let encoder =
+            flate2::write::DeflateEncoder::new(&mut entry, flate2::Compression::default());
+        let mut writer = config.wrap(encoder);
+        writer.write_all(record).unwrap();
+        let (encoder, descriptor) = writer.finish().unwrap();
+        encoder.finish().unwrap();
+        entry.finish(descriptor).unwrap();
+        archive.finish().unwrap();
+        let db = parse_advisory_db(&zip).unwrap();
+        assert!(!db.advisories_for("zipped", "1.5").is_empty());
+        assert!(db.advisories_for("zipped", "2.0").is_empty());
+        let tiny = Limits {
+            max_advisory_records: 0,
+            ..Limits::default()
+        };
+        assert!(parse_zip_records(&zip, &tiny).is_err());
+    }
+
+    #[test]
     fn osv_records_are_read_with_events() {
         let osv = br#"[{
             "id": "GHSA-xxxx-yyyy-zzzz",
@@ -801,6 +904,7 @@ mod tests {
         let missing = load_advisory_db_with_bundled(std::path::Path::new("/nonexistent/osv.json"));
         assert!(matches!(missing, Err(AdvisoryDbError::Io { .. })));
         assert!(parse_advisory_db(b"42").is_err());
+        assert!(parse_advisory_db(b"PK\x03\x04 truncated").is_err());
         assert!(parse_advisory_db(b"not json").is_err());
     }
 }
