@@ -23,6 +23,8 @@ pub enum Command {
     Lock(crate::commands::lock::LockArgs),
     /// Check model files against brine.lock: modified, missing and new files exit 1.
     Verify(crate::commands::lock::VerifyArgs),
+    /// Write a CycloneDX 1.6 SBOM: Python dependencies, model files with hash and verdict, advisories.
+    Sbom(crate::commands::sbom::SbomArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -102,6 +104,9 @@ pub struct ScanArgs {
     /// Do not scan dependency manifests.
     #[arg(long)]
     pub no_deps: bool,
+    /// Also use this OSV-format advisory export (JSON array, one record, or OSV's PyPI all.zip).
+    #[arg(long)]
+    pub advisory_db: Option<PathBuf>,
     /// Use this config file instead of discovering `pyproject.toml` / `brine.toml`.
     #[arg(long)]
     pub config: Option<PathBuf>,

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => commands::scan::run(&args),
         Command::Rule(args) => commands::rule::run(&args),
         Command::Completions { shell } => commands::completions::run(shell),
+        Command::Sbom(args) => commands::sbom::run(&args),
         Command::Lock(args) => commands::lock::run_lock(&args),
         Command::Verify(args) => commands::lock::run_verify(&args),
     };

@@ -41,6 +41,16 @@ pub struct Limits {
     pub max_render_depth: usize,
     /// Characters in one rendered explanation.
     pub max_render_chars: usize,
+    /// Nesting depth of `-r`/`-c` includes followed from one requirements file.
+    pub max_manifest_include_depth: usize,
+    /// Bytes of one manifest or lockfile read (each include counts on its own); a 5 MB
+    /// uv.lock of 20,000 packages peaks near 140 MB while parsed.
+    pub max_manifest_bytes: u64,
+    /// Files read through includes from one manifest.
+    pub max_manifest_includes: usize,
+    /// Records read from a user-supplied advisory database (`--advisory-db`, e.g. OSV's
+    /// `PyPI/all.zip`); each zip member is also held to `max_config_bytes`.
+    pub max_advisory_records: usize,
 }
 
 impl Default for Limits {
@@ -62,6 +72,10 @@ impl Default for Limits {
             max_safetensors_header: 100_000_000,
             max_render_depth: 24,
             max_render_chars: 2000,
+            max_manifest_include_depth: 8,
+            max_manifest_bytes: 8 << 20,
+            max_manifest_includes: 256,
+            max_advisory_records: 1_000_000,
         }
     }
 }

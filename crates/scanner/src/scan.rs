@@ -27,6 +27,16 @@ pub struct ScanOptions {
     pub skip_deps: bool,
     /// Skip model and data files.
     pub skip_artifacts: bool,
+    /// Advisory database for manifests (`--advisory-db`); the bundled one when `None`.
+    pub advisories: Option<std::sync::Arc<crate::deps::AdvisoryDb>>,
+}
+
+impl ScanOptions {
+    fn advisory_db(&self) -> &crate::deps::AdvisoryDb {
+        self.advisories
+            .as_deref()
+            .unwrap_or_else(|| crate::deps::bundled())
+    }
 }
 
 /// Whether a path names Python source by its extension.
@@ -122,6 +132,20 @@ fn scan_artifact_file(
 /// Scan bytes already in memory (for the wasm build and tests); `name` is reported as the path.
 #[must_use]
 pub fn scan_bytes(name: &str, bytes: &[u8], options: &ScanOptions) -> Option<FileReport> {
+    let file_name = Path::new(name)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    if !options.skip_deps && crate::deps::is_manifest(file_name) {
+        let findings = crate::deps::scan_manifest_with(
+            name,
+            bytes,
+            &|_| None,
+            options.advisory_db(),
+            &options.limits,
+        );
+        return Some(FileReport::new(name, FileKind::Manifest, findings));
+    }
     if !options.skip_code && (is_python_path(Path::new(name)) || has_python_shebang(bytes)) {
         return Some(FileReport::new(
             name,

@@ -3,4 +3,5 @@
 pub mod completions;
 pub mod lock;
 pub mod rule;
+pub mod sbom;
 pub mod scan;

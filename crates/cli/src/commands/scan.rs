@@ -111,6 +111,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         skip_code: args.no_code,
         skip_deps: args.no_deps,
         skip_artifacts: args.no_artifacts,
+        advisories: crate::commands::sbom::advisory_db(args.advisory_db.as_deref())?,
         ..ScanOptions::default()
     };
     let pool = rayon::ThreadPoolBuilder::new()

@@ -2,5 +2,15 @@
 
 use super::RuleMeta;
 
+pub mod dependency_range_admits_vulnerable;
+pub mod unparsable_manifest;
+pub mod unresolved_manifest_include;
+pub mod vulnerable_dependency;
+
 /// The rules of this family.
-pub static RULES: &[&RuleMeta] = &[];
+pub static RULES: &[&RuleMeta] = &[
+    &vulnerable_dependency::META,
+    &dependency_range_admits_vulnerable::META,
+    &unparsable_manifest::META,
+    &unresolved_manifest_include::META,
+];
