@@ -422,11 +422,13 @@ mod marshal {
                     let n = usize::from(self.byte()?);
                     Item::Text(String::from_utf8_lossy(self.take(n)?).into_owned())
                 }
-                b'(' => {
+                // TYPE_SMALL_TUPLE: one-byte count.
+                b')' => {
                     let n = usize::from(self.byte()?);
                     self.sequence(n, depth)?
                 }
-                b')' | b'[' | b'<' | b'>' => {
+                // TYPE_TUPLE, list, set, frozenset: 32-bit count.
+                b'(' | b'[' | b'<' | b'>' => {
                     let n = self.len32()?;
                     self.sequence(n, depth)?
                 }
@@ -528,5 +530,142 @@ mod marshal {
             return;
         }
         list.push(text.chars().take(MAX_STRING_CHARS).collect());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// CPython 3.11 `marshal.dumps((lambda x: __import__('os').system('touch /tmp/m') or x).__code__)`.
+    const LAMBDA_311: &str = "4wEAAAAAAAAAAAAAAAMAAAADAAAA80oAAACXAHQBAAAAAAAAAAAAAGQBpgEAAKsBAAAAAAAAAACgAQAAAAAAAAAAAAAAAAAAAAAAAAAAZAKmAQAAqwEAAAAAAAAAAHABfABTACkDTtoCb3P6DHRvdWNoIC90bXAvbSkC2gpfX2ltcG9ydF9f2gZzeXN0ZW2pAdoBeHMBAAAAIPoIPHN0cmluZz76CDxsYW1iZGE+cgkAAAADAAAAcyEAAACAAI1KkHTRDBzUDBzXDCPSDCOgTtEMM9QMM9AMOLBxgADzAAAAAA==";
+
+    /// CPython 3.11, a lambda whose list comprehension is a nested code object:
+    /// `lambda x: [getattr(__import__('subprocess'), 'call')(c) for c in x]`.
+    const NESTED_311: &str = "4wEAAAAAAAAAAAAAAAIAAAADAAAA8xoAAACXAGQBhAB8AEQApgAAAKsAAAAAAAAAAABTACkCTmMBAAAAAAAAAAAAAAAIAAAAEwAAAPNaAAAAlwBnAHwAXSh9AQIAdAEAAAAAAAAAAAAAdAMAAAAAAAAAAAAAZACmAQAAqwEAAAAAAAAAAGQBpgIAAKsCAAAAAAAAAAB8AaYBAACrAQAAAAAAAAAAkQKMKVMAKQLaCnN1YnByb2Nlc3PaBGNhbGwpAtoHZ2V0YXR0ctoKX19pbXBvcnRfXykC2gIuMNoBY3MCAAAAICD6CDxzdHJpbmc++go8bGlzdGNvbXA+ehw8bGFtYmRhPi48bG9jYWxzPi48bGlzdGNvbXA+BAAAAHM1AAAAgADQDEXQDEXQDEW4YdANNo1XlVqgDNEVLdQVLah20Q021A02sHHRDTnUDTnQDEXQDEXQDEXzAAAAAKkAqQHaAXhzAQAAACByCQAAAPoIPGxhbWJkYT5yDwAAAAQAAABzFQAAAIAA0AxF0AxFwDHQDEXRDEXUDEWAAHILAAAA";
+
+    fn decode(text: &str) -> Vec<u8> {
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .expect("test base64")
+    }
+
+    fn short_ascii(text: &str) -> Vec<u8> {
+        let mut out = vec![b'z', u8::try_from(text.len()).expect("short")];
+        out.extend_from_slice(text.as_bytes());
+        out
+    }
+
+    /// A CPython 3.8–3.10 style code object: six integer fields, one line table.
+    fn code_310(names: &[&str], consts: &[&str]) -> Vec<u8> {
+        let mut out = vec![b'c'];
+        out.extend_from_slice(&[0u8; 24]);
+        out.extend_from_slice(b"s\x02\x00\x00\x00d\x00");
+        out.extend_from_slice(&[b')', u8::try_from(consts.len()).expect("small")]);
+        for c in consts {
+            out.extend(short_ascii(c));
+        }
+        out.extend_from_slice(&[b')', u8::try_from(names.len()).expect("small")]);
+        for n in names {
+            out.extend(short_ascii(n));
+        }
+        // varnames, freevars, cellvars, filename, name, firstlineno, lnotab
+        out.extend_from_slice(b")\x00)\x00)\x00");
+        out.extend(short_ascii("<string>"));
+        out.extend(short_ascii("<lambda>"));
+        out.extend_from_slice(&1u32.to_le_bytes());
+        out.extend_from_slice(b"s\x00\x00\x00\x00");
+        out
+    }
+
+    #[test]
+    fn reads_names_and_strings_of_a_311_lambda() {
+        let summary = marshal::read_code(&decode(LAMBDA_311)).expect("code object");
+        assert_eq!(summary.names, ["__import__", "system"]);
+        assert_eq!(summary.strings, ["os", "touch /tmp/m"]);
+    }
+
+    #[test]
+    fn reads_nested_code_objects() {
+        let summary = marshal::read_code(&decode(NESTED_311)).expect("code object");
+        for name in ["getattr", "__import__"] {
+            assert!(summary.names.iter().any(|n| n == name), "{summary:?}");
+        }
+        assert!(
+            summary.strings.iter().any(|s| s == "subprocess"),
+            "{summary:?}"
+        );
+    }
+
+    #[test]
+    fn reads_the_six_field_layout() {
+        let summary = marshal::read_code(&code_310(&["eval"], &["1+1"])).expect("code object");
+        assert_eq!(summary.names, ["eval"]);
+        assert_eq!(summary.strings, ["1+1"]);
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_code_object() {
+        assert_eq!(marshal::read_code(b""), None);
+        assert_eq!(marshal::read_code(b"N"), None);
+        assert_eq!(marshal::read_code(&decode(LAMBDA_311)[..40]), None);
+        // Deep nesting stops at the cap instead of recursing on.
+        let mut deep = vec![b'c'];
+        deep.extend_from_slice(&[0u8; 20]);
+        deep.extend(std::iter::repeat_n([b')', 1u8], 10_000).flatten());
+        assert_eq!(marshal::read_code(&deep), None);
+    }
+
+    #[test]
+    fn lambda_description_survives_bad_base64_and_non_code() {
+        assert!(describe_lambda_code("%%%").contains("not valid base64"));
+        assert!(describe_lambda_code("Tg==").contains("1 bytes"));
+        assert!(describe_lambda_code(LAMBDA_311).contains("names: __import__, system"));
+    }
+
+    #[test]
+    fn legacy_named_function_is_judged_by_module() {
+        let config = br#"{"class_name":"Lambda","config":{"function":"system","function_type":"function","module":"posix","output_shape_type":"raw"}}"#;
+        let findings = scan_config_json(config, &Limits::default());
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].verdict, Verdict::Dangerous);
+        let main = br#"{"class_name":"Lambda","config":{"function":"double","function_type":"function","module":"__main__"}}"#;
+        assert_eq!(
+            scan_config_json(main, &Limits::default())[0].verdict,
+            Verdict::Suspicious
+        );
+    }
+
+    #[test]
+    fn keras_gadget_get_file_is_dangerous() {
+        let config = br#"{"module":"keras.utils","class_name":"function","config":"get_file","registered_name":null}"#;
+        let findings = scan_config_json(config, &Limits::default());
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].verdict, Verdict::Dangerous);
+    }
+
+    proptest! {
+        #[test]
+        fn marshal_reader_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+            let mut code = vec![b'c'];
+            code.extend_from_slice(&bytes);
+            let _ = marshal::read_code(&code);
+            let _ = marshal::read_code(&bytes);
+        }
+
+        #[test]
+        fn mutated_real_bytecode_never_panics(position in 0usize..253, value in any::<u8>()) {
+            let mut code = decode(LAMBDA_311);
+            if let Some(byte) = code.get_mut(position) {
+                *byte = value;
+            }
+            let _ = marshal::read_code(&code);
+        }
+
+        #[test]
+        fn arbitrary_json_configs_never_panic(text in "[\\[\\]{}\",:a-z_0-9 ]{0,200}") {
+            let _ = scan_config_json(text.as_bytes(), &Limits::default());
+        }
     }
 }
