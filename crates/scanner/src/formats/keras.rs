@@ -13,6 +13,8 @@
 //!   `get_file` (BRN251; dangerous for known code-execution modules, CVE-2025-1550
 //!   class, suspicious for unknown third-party code);
 //! * anything naming `enable_unsafe_deserialization` (BRN252, CVE-2025-9906 class);
+//! * layers that read a file or URL outside the model: `TFSMLayer`, lookup layers with a
+//!   vocabulary path (BRN254, suspicious, CVE-2025-12058 class);
 //! * configs that cannot be parsed or exceed the budget (BRN253, error).
 //!
 //! Layouts follow the Keras 3 sources (`keras/src/saving/serialization_lib.py`:
@@ -29,8 +31,8 @@ use serde_json::Value;
 use crate::finding::{Finding, Verdict};
 use crate::limits::Limits;
 use crate::rules::container::{
-    keras_external_module_reference, keras_invalid_config, keras_lambda_layer,
-    keras_unsafe_deserialization_enabled,
+    keras_external_module_reference, keras_external_resource, keras_invalid_config,
+    keras_lambda_layer, keras_unsafe_deserialization_enabled,
 };
 
 /// Whether a zip's member names make it a Keras v3 archive: `config.json` and
@@ -151,6 +153,25 @@ fn check_object(object: &Object, path: &str, findings: &mut Vec<Finding>) {
         };
         findings.extend(judge_reference(module, name, path));
     }
+
+    check_external_resource(object, path, findings);
+}
+
+/// Layers whose config names a path or URL that the loader reads.
+fn check_external_resource(object: &Object, path: &str, findings: &mut Vec<Finding>) {
+    let Some(class_name) = object.get("class_name").and_then(Value::as_str) else {
+        return;
+    };
+    let config = object.get("config");
+    let field = |key: &str| config.and_then(|c| c.get(key)).and_then(Value::as_str);
+    let resource = match class_name {
+        "TFSMLayer" => Some(field("filepath").unwrap_or("an unnamed SavedModel")),
+        "StringLookup" | "IntegerLookup" | "TextVectorization" => field("vocabulary"),
+        _ => None,
+    };
+    if let Some(resource) = resource {
+        findings.push(keras_external_resource::finding(path, class_name, resource));
+    }
 }
 
 fn lambda_finding(path: &str, code: Option<&str>) -> Finding {
@@ -247,8 +268,6 @@ const DANGEROUS_MODULES: &[&str] = &[
     "dill",
     "cloudpickle",
     "joblib",
-    "torch",
-    "numpy",
 ];
 
 /// Keras-internal functions that act on the host when a config names them.

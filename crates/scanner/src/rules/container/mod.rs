@@ -4,6 +4,7 @@ use super::RuleMeta;
 
 pub mod hdf5_malformed;
 pub mod keras_external_module_reference;
+pub mod keras_external_resource;
 pub mod keras_invalid_config;
 pub mod keras_lambda_layer;
 pub mod keras_unsafe_deserialization_enabled;
@@ -20,5 +21,6 @@ pub static RULES: &[&RuleMeta] = &[
     &keras_external_module_reference::META,
     &keras_unsafe_deserialization_enabled::META,
     &keras_invalid_config::META,
+    &keras_external_resource::META,
     &hdf5_malformed::META,
 ];
