@@ -240,3 +240,49 @@ fn large_sparse_safetensors_is_validated_from_the_header_only() {
     assert!(elapsed.as_millis() < 500, "took {elapsed:?}");
     eprintln!("1 GiB sparse safetensors validated in {elapsed:?}");
 }
+
+/// Counts the bytes a reader asks for, to prove the weights are never read.
+struct CountingReader {
+    bytes: Vec<u8>,
+    served: std::sync::atomic::AtomicU64,
+}
+
+impl brine_scanner::source::ReadAt for CountingReader {
+    fn size(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.bytes.as_slice().read_at(offset, buf)?;
+        self.served
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[test]
+fn legacy_h5_scan_reads_metadata_not_weights() {
+    let config = String::from_utf8(fixture("lambda_code.config.json")).expect("utf-8");
+    let mut builder = hdf5_pure::FileBuilder::new();
+    builder.set_attr("model_config", hdf5_pure::AttrValue::String(config));
+    builder
+        .create_dataset("kernel")
+        .with_f32_data(&vec![0.25f32; 8 << 20]);
+    let reader = CountingReader {
+        bytes: builder.finish().expect("in-memory file"),
+        served: std::sync::atomic::AtomicU64::new(0),
+    };
+    let start = std::time::Instant::now();
+    let findings = h5::scan(&reader, &Limits::default());
+    let elapsed = start.elapsed();
+    let served = reader.served.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(rules(&findings), ["BRN250"], "{findings:?}");
+    assert!(
+        served < 1 << 20,
+        "read {served} of {} bytes",
+        reader.bytes.len()
+    );
+    eprintln!(
+        "{} byte .h5: {served} bytes read, judged in {elapsed:?}",
+        reader.bytes.len()
+    );
+}
