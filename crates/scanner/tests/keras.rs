@@ -91,6 +91,12 @@ fn cve_2025_1550_module_reference_is_dangerous() {
     let findings = config("module_os_system");
     assert_eq!(rules(&findings), ["BRN251"], "{findings:?}");
     assert_eq!(verdict(&findings), Verdict::Dangerous);
+    assert!(
+        findings[0]
+            .message
+            .contains("$.config.layers[1].config.activation"),
+        "{findings:?}"
+    );
 }
 
 #[test]

@@ -63,39 +63,98 @@ pub fn scan_config_json(bytes: &[u8], limits: &Limits) -> Vec<Finding> {
     }
 }
 
-/// Judge a parsed Keras config. Walks with an explicit stack.
+/// Judge a parsed Keras config.
+///
+/// Depth-first with an explicit stack of open objects and arrays, so memory grows with
+/// the nesting depth (at most serde_json's 128 levels), not with the number of nodes;
+/// a node's JSON path is rebuilt from the stack only where it is needed.
 #[must_use]
 pub fn scan_config_value(config: &Value) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut stack: Vec<(&Value, String)> = vec![(config, String::from("$"))];
-    while let Some((node, path)) = stack.pop() {
-        match node {
-            Value::Object(object) => {
-                check_object(object, &path, &mut findings);
-                // Reverse so that findings come out in document order.
-                for (key, child) in object.iter().rev() {
-                    if mentions_unsafe_switch(key) {
-                        findings.push(keras_unsafe_deserialization_enabled::finding(&path));
-                    }
-                    if child.is_object() || child.is_array() || child.is_string() {
-                        stack.push((child, format!("{path}.{key}")));
-                    }
-                }
+    let mut open: Vec<Frame<'_>> = Vec::new();
+    visit(config, Label::Root, &mut open, &mut findings);
+    while let Some(frame) = open.last_mut() {
+        let next = match &mut frame.children {
+            Children::Object(entries) => entries.next().map(|(k, v)| (Label::Key(k), v)),
+            Children::Array(items) => items.next().map(|(i, v)| (Label::Index(i), v)),
+        };
+        match next {
+            Some((label, child)) => visit(child, label, &mut open, &mut findings),
+            None => {
+                open.pop();
             }
-            Value::Array(items) => {
-                for (index, child) in items.iter().enumerate().rev() {
-                    if child.is_object() || child.is_array() || child.is_string() {
-                        stack.push((child, format!("{path}[{index}]")));
-                    }
-                }
-            }
-            Value::String(text) if mentions_unsafe_switch(text) => {
-                findings.push(keras_unsafe_deserialization_enabled::finding(&path));
-            }
-            _ => {}
         }
     }
     findings
+}
+
+/// How a node is reached from its parent.
+#[derive(Clone, Copy)]
+enum Label<'a> {
+    Root,
+    Key(&'a str),
+    Index(usize),
+}
+
+enum Children<'a> {
+    Object(serde_json::map::Iter<'a>),
+    Array(std::iter::Enumerate<std::slice::Iter<'a, Value>>),
+}
+
+/// An object or array being walked, and how it was reached.
+struct Frame<'a> {
+    label: Label<'a>,
+    children: Children<'a>,
+}
+
+/// The JSON path of a node reached by `last` from the innermost open frame.
+fn path_of(open: &[Frame<'_>], last: Label<'_>) -> String {
+    let mut path = String::new();
+    for label in open.iter().map(|f| f.label).chain(std::iter::once(last)) {
+        match label {
+            Label::Root => path.push('$'),
+            Label::Key(key) => {
+                path.push('.');
+                path.push_str(key);
+            }
+            Label::Index(index) => path.push_str(&format!("[{index}]")),
+        }
+    }
+    path
+}
+
+fn visit<'a>(
+    node: &'a Value,
+    label: Label<'a>,
+    open: &mut Vec<Frame<'a>>,
+    findings: &mut Vec<Finding>,
+) {
+    if let Label::Key(key) = label
+        && mentions_unsafe_switch(key)
+    {
+        findings.push(keras_unsafe_deserialization_enabled::finding(&path_of(
+            open, label,
+        )));
+    }
+    match node {
+        Value::Object(object) => {
+            check_object(object, &path_of(open, label), findings);
+            open.push(Frame {
+                label,
+                children: Children::Object(object.iter()),
+            });
+        }
+        Value::Array(items) => open.push(Frame {
+            label,
+            children: Children::Array(items.iter().enumerate()),
+        }),
+        Value::String(text) if mentions_unsafe_switch(text) => {
+            findings.push(keras_unsafe_deserialization_enabled::finding(&path_of(
+                open, label,
+            )));
+        }
+        _ => {}
+    }
 }
 
 /// The Keras switch that turns safe mode off for the rest of the process (CVE-2025-9906).
