@@ -157,6 +157,7 @@ fn hdf5_sniffs_and_benign_legacy_models_are_clean() {
 fn legacy_lambda_is_dangerous_in_compact_and_dense_attribute_storage() {
     for name in [
         "legacy_lambda.h5",
+        "legacy_vlen_lambda.h5",
         "legacy_large_lambda.h5",
         "legacy_large_dense.h5",
     ] {
