@@ -12,7 +12,8 @@
 //! * `module` references outside Keras/TensorFlow and Keras-internal gadgets such as
 //!   `get_file` (BRN251; dangerous for known code-execution modules, CVE-2025-1550
 //!   class, suspicious for unknown third-party code);
-//! * anything naming `enable_unsafe_deserialization` (BRN252, CVE-2025-9906 class);
+//! * anything naming `enable_unsafe_deserialization` or the `safe_mode_saving` global, or
+//!   passing `"safe_mode": false` (BRN252, CVE-2025-9906 class);
 //! * layers that read a file or URL outside the model: `TFSMLayer`, lookup layers with a
 //!   vocabulary path (BRN254, suspicious, CVE-2025-12058 class);
 //! * configs that cannot be parsed or exceed the budget (BRN253, error).
@@ -129,8 +130,11 @@ fn visit<'a>(
     open: &mut Vec<Frame<'a>>,
     findings: &mut Vec<Finding>,
 ) {
+    // `"safe_mode": false` passed as an argument, e.g. to a nested `load_model` call.
+    let disables_safe_mode =
+        matches!(label, Label::Key("safe_mode")) && node == &Value::Bool(false);
     if let Label::Key(key) = label
-        && mentions_unsafe_switch(key)
+        && (mentions_unsafe_switch(key) || disables_safe_mode)
     {
         findings.push(keras_unsafe_deserialization_enabled::finding(&path_of(
             open, label,
@@ -157,9 +161,11 @@ fn visit<'a>(
     }
 }
 
-/// The Keras switch that turns safe mode off for the rest of the process (CVE-2025-9906).
+/// The Keras switches that turn safe mode off for the rest of the process (CVE-2025-9906):
+/// `enable_unsafe_deserialization()`, or the global it sets, `safe_mode_saving`, through
+/// `set_global_attribute`.
 fn mentions_unsafe_switch(text: &str) -> bool {
-    text.contains("enable_unsafe_deserialization")
+    text.contains("enable_unsafe_deserialization") || text.contains("safe_mode_saving")
 }
 
 type Object = serde_json::Map<String, Value>;

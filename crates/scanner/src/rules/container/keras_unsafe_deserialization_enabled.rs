@@ -17,7 +17,9 @@ pub const META: RuleMeta = RuleMeta {
 Reports any key or string in a Keras config that names
 `enable_unsafe_deserialization` (`keras.config.enable_unsafe_deserialization`,
 `keras.src.saving.serialization_lib.enable_unsafe_deserialization`, a registered name
-ending in it).
+ending in it) or the global it sets, `safe_mode_saving` (reached through
+`set_global_attribute`), and any `"safe_mode": false` argument, such as one passed to a
+`keras.models.load_model` that a `Lambda` layer calls.
 
 ## Why is this bad?
 The function flips a process-wide switch that disables `safe_mode`. A config that makes
@@ -71,6 +73,22 @@ mod tests {
             findings
                 .iter()
                 .any(|f| f.rule == META.code && f.verdict == Verdict::Dangerous)
+        );
+    }
+
+    #[test]
+    fn nested_load_model_without_safe_mode_is_dangerous() {
+        // The CVE-2025-9906 write-up's second stage: a Lambda calling load_model.
+        let config = br#"{"module":"keras.layers","class_name":"Lambda","config":{"name":"u",
+            "function":{"module":"keras.models","class_name":"function","config":"load_model","registered_name":"function"},
+            "arguments":{"safe_mode":false}}}"#;
+        let findings = scan_config_json(config, &Limits::default());
+        assert!(findings.iter().any(|f| f.rule == META.code), "{findings:?}");
+        assert!(findings.iter().any(|f| f.rule == "BRN251"), "{findings:?}");
+        let global = br#"{"arguments":{"name":"safe_mode_saving","value":false}}"#;
+        assert_eq!(
+            scan_config_json(global, &Limits::default())[0].rule,
+            META.code
         );
     }
 
