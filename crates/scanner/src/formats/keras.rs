@@ -478,9 +478,9 @@ mod marshal {
                 b'g' => self.take(8).map(|_| Item::Other)?,
                 b'y' => self.take(16).map(|_| Item::Other)?,
                 b'l' => {
-                    let digits = self.u32()?;
-                    // The sign lives in the count; each digit is two bytes.
-                    let n = usize::try_from(digits.unsigned_abs_i32()).ok()?;
+                    // A signed 32-bit digit count (the sign is the number's); two bytes a digit.
+                    let digits = i32::from_le_bytes(self.u32()?.to_le_bytes());
+                    let n = usize::try_from(digits.unsigned_abs()).ok()?;
                     self.take(n.checked_mul(2)?).map(|_| Item::Other)?
                 }
                 b'f' => {
@@ -595,17 +595,6 @@ mod marshal {
                 self.item(depth + 1)?;
             }
             Some(Item::Other)
-        }
-    }
-
-    trait UnsignedAbs {
-        fn unsigned_abs_i32(self) -> u32;
-    }
-
-    impl UnsignedAbs for u32 {
-        /// marshal stores the digit count as a signed 32-bit number.
-        fn unsigned_abs_i32(self) -> u32 {
-            i32::from_le_bytes(self.to_le_bytes()).unsigned_abs()
         }
     }
 
