@@ -37,6 +37,8 @@ pub struct Limits {
     pub max_config_bytes: u64,
     /// Bytes of a safetensors header.
     pub max_safetensors_header: u64,
+    /// Bytes of HDF5 metadata and attributes read from one file (legacy Keras `.h5`).
+    pub max_hdf5_read_bytes: u64,
     /// Nesting depth when rendering a value as text.
     pub max_render_depth: usize,
     /// Characters in one rendered explanation.
@@ -70,6 +72,7 @@ impl Default for Limits {
             max_member_bytes: 1 << 30,
             max_config_bytes: 64 << 20,
             max_safetensors_header: 100_000_000,
+            max_hdf5_read_bytes: 256 << 20,
             max_render_depth: 24,
             max_render_chars: 2000,
             max_manifest_include_depth: 8,

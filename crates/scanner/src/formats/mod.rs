@@ -10,6 +10,10 @@
 //!
 //! PLACEHOLDER API: the containers workstream replaces the body below.
 
+pub mod h5;
+pub mod keras;
+pub mod safetensors;
+
 use crate::finding::{FileKind, Finding};
 use crate::limits::Limits;
 use crate::source::ReadAt;
