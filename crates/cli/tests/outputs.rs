@@ -196,3 +196,56 @@ fn baseline_hides_known_findings_until_the_file_changes() {
         "moved source finding stays baselined"
     );
 }
+
+#[test]
+fn sbom_of_the_demo_validates_against_cyclonedx_1_6() {
+    let schema_dir = repo().join("crates/scanner/tests/fixtures/deps/schema");
+    let load = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(schema_dir.join(name)).unwrap()).unwrap()
+    };
+    let registry = jsonschema::Registry::new()
+        .add(
+            "http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json",
+            load("spdx.SNAPSHOT.schema.json"),
+        )
+        .unwrap()
+        .add(
+            "http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json",
+            load("jsf-0.82.SNAPSHOT.schema.json"),
+        )
+        .unwrap()
+        .prepare()
+        .unwrap();
+    let validator = jsonschema::options()
+        .offline()
+        .with_registry(&registry)
+        .should_validate_formats(true)
+        .build(&load("bom-1.6.SNAPSHOT.schema.json"))
+        .unwrap();
+    let out = brine(&repo(), &["sbom", "examples/demo"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bom: Value = serde_json::from_slice(&out.stdout).expect("SBOM is JSON");
+    assert_valid(&validator, &bom);
+    let components = bom["components"].as_array().unwrap();
+    let models: Vec<&Value> = components
+        .iter()
+        .filter(|c| c["type"] == "machine-learning-model")
+        .collect();
+    assert!(
+        models.len() >= 5,
+        "every demo model file is inventoried: {bom:#}"
+    );
+    assert!(models.iter().all(|m| m["hashes"][0]["alg"] == "SHA-256"));
+    assert!(components.iter().any(|c| {
+        c["purl"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("pkg:pypi/torch@2.5.1"))
+    }));
+    assert!(!bom["vulnerabilities"].as_array().unwrap().is_empty());
+    let again = brine(&repo(), &["sbom", "examples/demo"], &[]);
+    assert_eq!(out.stdout, again.stdout, "the SBOM is reproducible");
+}
