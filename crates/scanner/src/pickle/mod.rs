@@ -10,6 +10,8 @@
 //!
 //! PLACEHOLDER API: the pickle workstream replaces the bodies below.
 
+pub mod policy;
+
 use std::io::Read;
 
 use crate::finding::{Finding, Severity, Verdict};
