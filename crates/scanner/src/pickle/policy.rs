@@ -411,6 +411,19 @@ static NESTED_DESERIALISER_COMPONENTS: &[&str] = &[
 
 /// Exact pairs that real pickles use and that are pure, sorted. Checked before the deny
 /// rules, so a few legitimate names inside denied modules (`uuid.UUID`) live here.
+///
+/// Decisions worth knowing:
+/// * `builtins.type` is here because `type(None)` is how NoneType pickles; three-argument
+///   `type()` builds a class but runs no code unless handed callables, which are globals
+///   judged on their own.
+/// * `re._compile` (how pattern objects pickle) only compiles; a pathological pattern costs
+///   CPU only when the loader later matches with it, which is outside load-time execution.
+/// * transformers `TrainingArguments` and the trainer/accelerate enums are references that
+///   `training_args.bin` files need; their constructors set fields only. Classes whose
+///   constructors read files or start distributed state (`HfDeepSpeedConfig`,
+///   `PartialState`, `DeepSpeedPlugin`) stay Unknown.
+/// * `pathlib` path classes are pure to construct; every method access is denied by
+///   `DENY_METHODS_OF`.
 static SAFE_PAIRS: &[(&str, &str)] = &[
     ("_codecs", "encode"),
     ("_decimal", "Decimal"),
