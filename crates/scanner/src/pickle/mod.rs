@@ -75,6 +75,8 @@ pub struct StreamReport {
     pub opcodes: u64,
     /// Calls whose result the stream threw away with POP (a way to hide a call).
     pub discarded_calls: usize,
+    /// Findings left out because their rule hit `max_findings_per_rule`.
+    pub suppressed_findings: usize,
 }
 
 impl StreamReport {
@@ -196,13 +198,9 @@ pub(crate) fn analyze_at_depth(
                         .all(|f| f.verdict < Verdict::Dangerous);
                 if harmless_garbage {
                     state.findings.truncate(findings_before);
-                    state
-                        .findings
-                        .push(rules::trailing_data::finding(start, &why));
+                    state.add(rules::trailing_data::finding(start, &why));
                 } else {
-                    state
-                        .findings
-                        .push(rules::malformed_stream::finding(&why, offset));
+                    state.add(rules::malformed_stream::finding(&why, offset));
                 }
                 break;
             }
@@ -249,5 +247,6 @@ pub(crate) fn analyze_at_depth(
         consumed: reader.offset(),
         opcodes: state.opcodes,
         discarded_calls: state.discarded_calls,
+        suppressed_findings: state.suppressed_findings,
     }
 }

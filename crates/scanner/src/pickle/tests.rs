@@ -639,6 +639,71 @@ fn max_pickles_stops_early_and_reports_consumed() {
     assert_eq!(report.consumed, 4);
 }
 
+/// A list filled in APPENDS batches of `batch` floats, `batches` times.
+fn float_list(batches: usize, batch: usize) -> Vec<u8> {
+    let mut data = vec![0x80, 2, b']'];
+    for _ in 0..batches {
+        data.push(b'(');
+        for i in 0..batch {
+            data.push(b'G');
+            data.extend_from_slice(&(i as f64).to_be_bytes());
+        }
+        data.push(b'e');
+    }
+    data.push(b'.');
+    data
+}
+
+#[test]
+fn dropped_batch_values_are_reclaimed_from_the_value_budget() {
+    let limits = Limits {
+        max_pickle_values: 2_500,
+        ..Limits::default()
+    };
+    let report = scan_with(&float_list(100, 1000), StreamOptions::default(), &limits);
+    assert_eq!(report.verdict(), Verdict::Clean, "{:?}", report.findings);
+    // Twin: one batch larger than the budget still hits the limit.
+    let report = scan_with(&float_list(1, 5000), StreamOptions::default(), &limits);
+    assert_eq!(codes(&report), ["BRN007"]);
+}
+
+#[test]
+fn memoized_values_survive_reclaiming() {
+    // Fill a list past its kept children, then hide "os" in a dropped batch, memoized.
+    let mut asm = Asm::new().proto(4).op(b']');
+    asm = asm.mark();
+    for _ in 0..40 {
+        asm = asm.op(b'N');
+    }
+    asm = asm.op(b'e').mark().text("os").memoize().op(b'N').op(b'e');
+    let bytes = asm
+        .op(b'0')
+        .text("padding")
+        .op(b'0')
+        .get(0)
+        .text("system")
+        .stack_global()
+        .stop()
+        .finish();
+    assert!(has(&scan(&bytes), "BRN002"));
+}
+
+#[test]
+fn findings_per_rule_are_capped() {
+    let mut data = vec![0x80, 2];
+    for _ in 0..1000 {
+        data.extend_from_slice(&[0x82, 0xf0, b'0']);
+    }
+    data.extend_from_slice(b"N.");
+    let report = scan(&data);
+    assert_eq!(
+        report.findings.len(),
+        Limits::default().max_findings_per_rule
+    );
+    assert_eq!(report.suppressed_findings, 900);
+    assert_eq!(report.verdict(), Verdict::Suspicious);
+}
+
 // ---- sniffing ----
 
 #[test]

@@ -68,6 +68,10 @@ pub struct StreamState<'l> {
     pub opcodes: u64,
     /// Calls whose result was discarded by POP.
     pub discarded_calls: usize,
+    /// Findings per rule, for the per-rule cap.
+    per_rule: HashMap<&'static str, usize>,
+    /// Findings dropped by the per-rule cap.
+    pub suppressed_findings: usize,
 }
 
 impl<'l> StreamState<'l> {
@@ -84,7 +88,27 @@ impl<'l> StreamState<'l> {
             reported: std::collections::HashSet::new(),
             opcodes: 0,
             discarded_calls: 0,
+            per_rule: HashMap::new(),
+            suppressed_findings: 0,
         }
+    }
+
+    /// Whether one more finding of `rule` fits under the per-rule cap.
+    #[must_use]
+    pub fn wants(&self, rule: &str) -> bool {
+        self.per_rule.get(rule).copied().unwrap_or(0) < self.limits.max_findings_per_rule
+    }
+
+    /// Add a finding unless its rule is over the cap; returns its index.
+    pub fn add(&mut self, finding: Finding) -> Option<u32> {
+        if !self.wants(finding.rule) {
+            self.suppressed_findings = self.suppressed_findings.saturating_add(1);
+            return None;
+        }
+        *self.per_rule.entry(finding.rule).or_insert(0) += 1;
+        let at = u32::try_from(self.findings.len()).ok();
+        self.findings.push(finding);
+        at
     }
 
     fn intern_global(&mut self, module: String, name: String, offset: u64) -> u32 {
@@ -131,7 +155,7 @@ impl<'l> StreamState<'l> {
             if let Some(f) = finding
                 && self.first_report(g, f.rule)
             {
-                self.findings.push(f);
+                self.add(f);
             }
         }
     }
@@ -146,8 +170,14 @@ pub struct Machine<'s, 'l> {
     flavor: Flavor,
     arena: Vec<Node>,
     stack: Vec<Idx>,
-    marks: Vec<usize>,
+    /// Per mark: the stack length and the arena length when it was set.
+    marks: Vec<(usize, usize)>,
     memo: HashMap<u64, Idx>,
+    /// Highest node index an older node (memo, container, BUILD target) refers to;
+    /// nodes above it that nothing kept can be reclaimed.
+    pinned: Option<Idx>,
+    /// Literals already analysed as embedded pickles.
+    nested_checked: std::collections::BTreeSet<Idx>,
     proto_seen: bool,
     first_op: bool,
     frame_reported: (bool, bool),
@@ -206,6 +236,8 @@ impl<'s, 'l> Machine<'s, 'l> {
             stack: Vec::new(),
             marks: Vec::new(),
             memo: HashMap::new(),
+            pinned: None,
+            nested_checked: std::collections::BTreeSet::new(),
             proto_seen: false,
             first_op: true,
             frame_reported: (false, false),
@@ -257,7 +289,7 @@ impl<'s, 'l> Machine<'s, 'l> {
             && !self.frame_reported.0
         {
             self.frame_reported.0 = true;
-            self.state.findings.push(rules::structural_tamper::finding(
+            self.state.add(rules::structural_tamper::finding(
                 "an opcode straddles the end of its FRAME",
                 at,
             ));
@@ -266,7 +298,7 @@ impl<'s, 'l> Machine<'s, 'l> {
             && !self.frame_reported.1
         {
             self.frame_reported.1 = true;
-            self.state.findings.push(rules::structural_tamper::finding(
+            self.state.add(rules::structural_tamper::finding(
                 "a FRAME begins before the previous frame ends",
                 at,
             ));
@@ -279,7 +311,7 @@ impl<'s, 'l> Machine<'s, 'l> {
             let eof = reader.at_eof().unwrap_or(true);
             if eof {
                 // CPython reads a whole frame up front, so this load fails: fail closed.
-                self.state.findings.push(rules::malformed_stream::finding(
+                self.state.add(rules::malformed_stream::finding(
                     &format!("the last FRAME claims {left} bytes more than the stream holds"),
                     at,
                 ));
@@ -335,7 +367,32 @@ impl<'s, 'l> Machine<'s, 'l> {
     }
 
     fn mark_floor(&self) -> usize {
-        self.marks.last().copied().unwrap_or(0)
+        self.marks.last().map_or(0, |m| m.0)
+    }
+
+    fn pin(&mut self, idx: Idx) {
+        self.pinned = Some(self.pinned.map_or(idx, |p| p.max(idx)));
+    }
+
+    fn is_pinned(&self, idx: Idx) -> bool {
+        self.pinned.is_some_and(|p| p >= idx)
+    }
+
+    /// Drop nodes from `first` on when nothing older refers to them: the values a batch
+    /// APPENDS/SETITEMS put past a container's kept children are garbage, and a big list of
+    /// floats must not exhaust the value budget.
+    fn reclaim_from(&mut self, first: usize) {
+        let Ok(first_idx) = Idx::try_from(first) else {
+            return;
+        };
+        if first < self.arena.len()
+            && !self.is_pinned(first_idx)
+            && self.stack.iter().rev().take(1).all(|top| *top < first_idx)
+        {
+            self.arena.truncate(first);
+            // Indices from `first` on will name new nodes.
+            drop(self.nested_checked.split_off(&first_idx));
+        }
     }
 
     fn pop(&mut self, offset: u64) -> Result<Idx, Break> {
@@ -359,11 +416,19 @@ impl<'s, 'l> Machine<'s, 'l> {
 
     /// Pop everything above the last mark, and the mark.
     fn pop_mark(&mut self, offset: u64) -> Result<Vec<Idx>, Break> {
-        let mark = self
+        self.pop_mark_with_arena(offset).map(|(items, _)| items)
+    }
+
+    /// Like [`Self::pop_mark`], also returning the arena length when the mark was set.
+    fn pop_mark_with_arena(&mut self, offset: u64) -> Result<(Vec<Idx>, usize), Break> {
+        let (stack_len, arena_len) = self
             .marks
             .pop()
             .ok_or_else(|| malformed("a MARK is missing", offset))?;
-        Ok(self.stack.split_off(mark.min(self.stack.len())))
+        Ok((
+            self.stack.split_off(stack_len.min(self.stack.len())),
+            arena_len,
+        ))
     }
 
     fn children(&self, items: &[Idx]) -> Children {
@@ -444,10 +509,10 @@ impl<'s, 'l> Machine<'s, 'l> {
                         offset,
                     });
                 }
-                self.marks.push(self.stack.len());
+                self.marks.push((self.stack.len(), self.arena.len()));
             }
             Op::Pop => {
-                if self.marks.last() == Some(&self.stack.len()) {
+                if self.marks.last().map(|m| m.0) == Some(self.stack.len()) {
                     self.marks.pop();
                 } else {
                     let idx = self.pop(offset)?;
@@ -525,11 +590,13 @@ impl<'s, 'l> Machine<'s, 'l> {
                 let value = self.pop(offset)?;
                 let target = self.top(offset)?;
                 self.extend(target, &[value]);
+                self.reclaim_from(value as usize);
             }
             Op::Appends => {
-                let items = self.pop_mark(offset)?;
+                let (items, arena_len) = self.pop_mark_with_arena(offset)?;
                 let target = self.top(offset)?;
                 self.extend(target, &items);
+                self.reclaim_from(arena_len);
             }
             Op::EmptyDict => self.push_new(Node::Dict(Children::default()), offset)?,
             Op::Dict => {
@@ -545,20 +612,23 @@ impl<'s, 'l> Machine<'s, 'l> {
                 let key = self.pop(offset)?;
                 let target = self.top(offset)?;
                 self.extend(target, &[key, value]);
+                self.reclaim_from(key.min(value) as usize);
             }
             Op::SetItems => {
-                let items = self.pop_mark(offset)?;
+                let (items, arena_len) = self.pop_mark_with_arena(offset)?;
                 if items.len() % 2 != 0 {
                     return Err(malformed("SETITEMS with an odd number of items", offset));
                 }
                 let target = self.top(offset)?;
                 self.extend(target, &items);
+                self.reclaim_from(arena_len);
             }
             Op::EmptySet => self.push_new(Node::Set(Children::default()), offset)?,
             Op::AddItems => {
-                let items = self.pop_mark(offset)?;
+                let (items, arena_len) = self.pop_mark_with_arena(offset)?;
                 let target = self.top(offset)?;
                 self.extend(target, &items);
+                self.reclaim_from(arena_len);
             }
             Op::FrozenSet => {
                 let items = self.pop_mark(offset)?;
@@ -640,8 +710,7 @@ impl<'s, 'l> Machine<'s, 'l> {
                     self.push_global(m, n, offset)?;
                 } else {
                     self.state
-                        .findings
-                        .push(rules::unresolved_extension::finding(code, offset));
+                        .add(rules::unresolved_extension::finding(code, offset));
                     self.push_new(Node::Extension(code), offset)?;
                 }
             }
@@ -680,8 +749,7 @@ impl<'s, 'l> Machine<'s, 'l> {
 
     fn tamper(&mut self, why: &str, offset: u64) {
         self.state
-            .findings
-            .push(rules::structural_tamper::finding(why, offset));
+            .add(rules::structural_tamper::finding(why, offset));
     }
 
     fn memo_put(&mut self, slot: u64, idx: Idx, offset: u64) -> Step {
@@ -695,18 +763,27 @@ impl<'s, 'l> Machine<'s, 'l> {
             });
         }
         self.memo.insert(slot, idx);
+        self.pin(idx);
         Ok(())
     }
 
     /// APPEND/SETITEM/ADDITEMS into a container node; other targets keep nothing.
     fn extend(&mut self, target: Idx, items: &[Idx]) {
         let cap = self.state.limits.max_kept_children;
+        let mut newest_kept = None;
         if let Some(Node::List(c) | Node::Dict(c) | Node::Set(c)) =
             self.arena.get_mut(target as usize)
         {
             for item in items {
+                if c.kept.len() < cap {
+                    newest_kept = newest_kept.max(Some(*item));
+                }
                 c.push(*item, cap);
             }
+        }
+        // A container now refers to newer nodes: keep them.
+        if let Some(newest) = newest_kept {
+            self.pin(newest);
         }
     }
 
@@ -721,10 +798,8 @@ impl<'s, 'l> Machine<'s, 'l> {
         }
     }
 
-    fn record(&mut self, finding: Finding) -> u32 {
-        let at = u32::try_from(self.state.findings.len()).unwrap_or(u32::MAX);
-        self.state.findings.push(finding);
-        at
+    fn record(&mut self, finding: Finding) -> Option<u32> {
+        self.state.add(finding)
     }
 
     /// A call: record it, judge it, and return the node of its result.
@@ -750,15 +825,16 @@ impl<'s, 'l> Machine<'s, 'l> {
         let finding = match self.arena.get(callee as usize) {
             Some(Node::Global(g)) => self.call_global(*g, call, args, offset)?,
             Some(Node::Call { .. }) => self.call_of_result(callee, call, offset),
-            _ => {
+            _ if self.state.wants(rules::call_result_invoked::META.code) => {
                 let explanation = self.render(call);
-                Some(self.record(rules::call_result_invoked::finding(
+                self.record(rules::call_result_invoked::finding(
                     false,
                     "a value that is not a global",
                     offset,
                     explanation,
-                )))
+                ))
             }
+            _ => None,
         };
         if let Some(Node::Call { finding: slot, .. }) = self.arena.get_mut(call as usize) {
             *slot = finding;
@@ -800,26 +876,31 @@ impl<'s, 'l> Machine<'s, 'l> {
             r.invoked = true;
         }
         let (module, name) = self.global_names(g);
-        let target = format!("{module}.{name}");
-        let finding = match policy::judge_global(&module, &name) {
+        let judgement = policy::judge_global(&module, &name);
+        let rule = match judgement {
             Judgement::Safe => return None,
-            Judgement::Dangerous(why) => {
-                rules::dangerous_call::finding(&target, why, offset, self.render(call))
-            }
+            Judgement::Dangerous(_) => rules::dangerous_call::META.code,
             Judgement::Unknown if policy::is_stdlib(&module) => {
-                rules::stdlib_gadget_call::finding(&target, offset, self.render(call))
+                rules::stdlib_gadget_call::META.code
             }
-            Judgement::Unknown => rules::non_allowlisted_global::finding(
-                &target,
-                true,
-                offset,
-                Some(self.render(call)),
-            ),
+            Judgement::Unknown => rules::non_allowlisted_global::META.code,
         };
-        if !self.state.first_report(g, finding.rule) {
+        // Render only what will be reported: one finding per global and rule.
+        if !self.state.wants(rule) || !self.state.first_report(g, rule) {
             return None;
         }
-        Some(self.record(finding))
+        let target = format!("{module}.{name}");
+        let explanation = self.render(call);
+        let finding = match judgement {
+            Judgement::Dangerous(why) => {
+                rules::dangerous_call::finding(&target, why, offset, explanation)
+            }
+            Judgement::Unknown if policy::is_stdlib(&module) => {
+                rules::stdlib_gadget_call::finding(&target, offset, explanation)
+            }
+            _ => rules::non_allowlisted_global::finding(&target, true, offset, Some(explanation)),
+        };
+        self.record(finding)
     }
 
     /// `getattr(X, 'attr')` on a plain global with a constant name is the global
@@ -844,8 +925,11 @@ impl<'s, 'l> Machine<'s, 'l> {
             }
             return None;
         }
+        if !self.state.wants(rules::dynamic_getattr::META.code) {
+            return None;
+        }
         let explanation = self.render(call);
-        Some(self.record(rules::dynamic_getattr::finding(offset, explanation)))
+        self.record(rules::dynamic_getattr::finding(offset, explanation))
     }
 
     fn register_extension(&mut self, args: Idx) {
@@ -864,6 +948,9 @@ impl<'s, 'l> Machine<'s, 'l> {
 
     /// The result of a call is itself called.
     fn call_of_result(&mut self, callee: Idx, call: Idx, offset: u64) -> Option<u32> {
+        if !self.state.wants(rules::call_result_invoked::META.code) {
+            return None;
+        }
         // Walk down `f(...)(...)` to the innermost callee, iteratively and bounded.
         let mut inner = callee;
         for _ in 0..self.state.limits.max_render_depth {
@@ -885,12 +972,12 @@ impl<'s, 'l> Machine<'s, 'l> {
             None => (false, "a computed value".to_owned()),
         };
         let explanation = self.render(call);
-        Some(self.record(rules::call_result_invoked::finding(
+        self.record(rules::call_result_invoked::finding(
             dangerous,
             &what,
             offset,
             explanation,
-        )))
+        ))
     }
 
     fn build(&mut self, target: Idx, state: Idx, offset: u64, reader: &mut OpReader<'_>) -> Step {
@@ -914,6 +1001,7 @@ impl<'s, 'l> Machine<'s, 'l> {
                 if let Some(Node::Call { state: slot, .. }) = self.arena.get_mut(target as usize) {
                     *slot = Some(state);
                 }
+                self.pin(state);
                 if self.flavor == Flavor::Joblib
                     && let Some(g) = self.global_of(callee)
                     && self.global_names(g)
@@ -1044,6 +1132,9 @@ impl<'s, 'l> Machine<'s, 'l> {
         }
         let items = tuple_items(&self.arena, args).unwrap_or_default().to_vec();
         for item in items {
+            if self.nested_checked.contains(&item) {
+                continue;
+            }
             let Some(Node::Text {
                 kind,
                 kept,
@@ -1063,6 +1154,7 @@ impl<'s, 'l> Machine<'s, 'l> {
             if !super::sniff(&bytes) {
                 continue;
             }
+            self.nested_checked.insert(item);
             let report = super::analyze_at_depth(
                 &mut bytes.as_slice(),
                 super::StreamOptions::default(),
@@ -1077,7 +1169,7 @@ impl<'s, 'l> Machine<'s, 'l> {
                 }
                 f.message = format!("nested pickle in an argument of `{context}`: {}", f.message);
                 f.offset = Some(offset);
-                self.state.findings.push(f);
+                self.state.add(f);
             }
         }
     }
