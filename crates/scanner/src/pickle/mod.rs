@@ -77,6 +77,8 @@ pub struct StreamReport {
     pub discarded_calls: usize,
     /// Findings left out because their rule hit `max_findings_per_rule`.
     pub suppressed_findings: usize,
+    /// Persistent ids loaded (PERSID/BINPERSID; torch storages).
+    pub persistent_ids: u64,
 }
 
 impl StreamReport {
@@ -248,5 +250,6 @@ pub(crate) fn analyze_at_depth(
         opcodes: state.opcodes,
         discarded_calls: state.discarded_calls,
         suppressed_findings: state.suppressed_findings,
+        persistent_ids: state.persistent_ids,
     }
 }

@@ -844,3 +844,28 @@ proptest::proptest! {
         proptest::prop_assert!(sniff(&data));
     }
 }
+
+/// Throughput and memory of a real file, measured by hand (never in CI):
+/// `BRINE_PICKLE_FILE=big.pkl cargo test --release -p brine-scanner --lib
+/// pickle::tests::measure_file_from_env -- --ignored --nocapture`
+#[test]
+#[ignore = "needs BRINE_PICKLE_FILE; run by hand to measure"]
+fn measure_file_from_env() {
+    let Some(path) = std::env::var_os("BRINE_PICKLE_FILE") else {
+        return;
+    };
+    let file = std::fs::File::open(&path).expect("open BRINE_PICKLE_FILE");
+    let mut reader = std::io::BufReader::new(file);
+    let started = std::time::Instant::now();
+    let report = analyze_stream(&mut reader, StreamOptions::default(), &Limits::default());
+    let seconds = started.elapsed().as_secs_f64();
+    let megabytes = report.consumed as f64 / 1e6;
+    println!(
+        "{megabytes:.1} MB, {} opcodes, {:.3} s, {:.1} MB/s, verdict {:?}, findings {:?}",
+        report.opcodes,
+        seconds,
+        megabytes / seconds,
+        report.verdict(),
+        codes(&report)
+    );
+}

@@ -72,6 +72,8 @@ pub struct StreamState<'l> {
     per_rule: HashMap<&'static str, usize>,
     /// Findings dropped by the per-rule cap.
     pub suppressed_findings: usize,
+    /// PERSID/BINPERSID opcodes seen (torch storages are persistent ids).
+    pub persistent_ids: u64,
 }
 
 impl<'l> StreamState<'l> {
@@ -90,6 +92,7 @@ impl<'l> StreamState<'l> {
             discarded_calls: 0,
             per_rule: HashMap::new(),
             suppressed_findings: 0,
+            persistent_ids: 0,
         }
     }
 
@@ -715,10 +718,12 @@ impl<'s, 'l> Machine<'s, 'l> {
                 }
             }
             Op::PersId(lit) => {
+                self.state.persistent_ids = self.state.persistent_ids.saturating_add(1);
                 let pid = self.new_node(Self::text_node(TextKind::Str, lit), offset)?;
                 self.push_new(Node::PersistentId(pid), offset)?;
             }
             Op::BinPersId => {
+                self.state.persistent_ids = self.state.persistent_ids.saturating_add(1);
                 let pid = self.pop(offset)?;
                 self.push_new(Node::PersistentId(pid), offset)?;
             }
