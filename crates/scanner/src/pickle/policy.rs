@@ -89,6 +89,10 @@ const SAFE_GLOBALS: &[(&str, &str)] = &[
     ("numpy", "ndarray"),
     ("numpy.core.multiarray", "_reconstruct"),
     ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"),
+    ("numpy._core.multiarray", "scalar"),
     ("joblib.numpy_pickle", "NumpyArrayWrapper"),
     ("_codecs", "encode"),
 ];

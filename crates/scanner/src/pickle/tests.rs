@@ -42,6 +42,19 @@ fn benign_fixtures_are_clean_at_every_protocol() {
 }
 
 #[test]
+fn numpy_pickles_are_clean_at_every_protocol() {
+    for proto in 0..=5 {
+        let report = scan(&fixture(&format!("numpy_p{proto}.pkl")));
+        assert_eq!(
+            report.verdict(),
+            Verdict::Clean,
+            "numpy_p{proto}: {:?}",
+            report.findings
+        );
+    }
+}
+
+#[test]
 fn setstate_object_is_suspicious_not_dangerous() {
     for proto in 0..=5 {
         let report = scan(&fixture(&format!("setstate_p{proto}.pkl")));

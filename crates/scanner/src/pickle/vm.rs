@@ -1168,8 +1168,11 @@ impl<'s, 'l> Machine<'s, 'l> {
             );
             let context = self.render(call);
             for mut f in report.findings {
-                // A kept prefix of a longer literal breaks where the prefix ends.
-                if truncated && f.verdict == Verdict::Error {
+                // Bytes that only look like a pickle (raw array data) break at once:
+                // keep what they would run, not their parse errors. A kept prefix of a
+                // longer literal breaks where the prefix ends.
+                let not_a_pickle = report.pickles == 0 && f.verdict != Verdict::Dangerous;
+                if not_a_pickle || (truncated && f.verdict == Verdict::Error) {
                     continue;
                 }
                 f.message = format!("nested pickle in an argument of `{context}`: {}", f.message);
