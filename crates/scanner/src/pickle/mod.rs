@@ -198,11 +198,16 @@ pub(crate) fn analyze_at_depth(
                         .unwrap_or_default()
                         .iter()
                         .all(|f| f.verdict < Verdict::Dangerous);
+                // The break itself is always reported, whatever the per-rule cap.
                 if harmless_garbage {
                     state.findings.truncate(findings_before);
-                    state.add(rules::trailing_data::finding(start, &why));
+                    state
+                        .findings
+                        .push(rules::trailing_data::finding(start, &why));
                 } else {
-                    state.add(rules::malformed_stream::finding(&why, offset));
+                    state
+                        .findings
+                        .push(rules::malformed_stream::finding(&why, offset));
                 }
                 break;
             }

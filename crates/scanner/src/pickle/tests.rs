@@ -618,6 +618,32 @@ fn a_lying_frame_is_reported() {
     assert_eq!(scan(&honest).verdict(), Verdict::Clean);
 }
 
+fn framed(frame_len: u64, body: &[u8]) -> Vec<u8> {
+    let mut data = vec![0x80, 4, 0x95];
+    data.extend_from_slice(&frame_len.to_le_bytes());
+    data.extend_from_slice(body);
+    data
+}
+
+#[test]
+fn an_opcode_straddling_its_frame_is_tamper() {
+    // BININT2 is 3 bytes; the frame holds only 2 of them.
+    let report = scan(&framed(2, b"M\x01\x00."));
+    assert_eq!(codes(&report), ["BRN008"]);
+    assert_eq!(report.findings[0].offset, Some(11));
+    assert!(codes(&scan(&framed(4, b"M\x01\x00."))).is_empty());
+}
+
+#[test]
+fn a_frame_inside_a_frame_is_tamper() {
+    let mut inner = vec![0x95];
+    inner.extend_from_slice(&2u64.to_le_bytes());
+    inner.extend_from_slice(b"N.");
+    let report = scan(&framed(11, &inner));
+    assert!(has(&report, "BRN008"));
+    assert!(codes(&scan(&framed(0, &inner))).is_empty());
+}
+
 #[test]
 fn a_stack_limit_after_a_payload_keeps_the_payload() {
     let limits = Limits {

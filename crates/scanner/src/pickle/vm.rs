@@ -183,7 +183,6 @@ pub struct Machine<'s, 'l> {
     nested_checked: std::collections::BTreeSet<Idx>,
     proto_seen: bool,
     first_op: bool,
-    frame_reported: (bool, bool),
 }
 
 fn malformed(why: impl Into<String>, offset: u64) -> Break {
@@ -243,7 +242,6 @@ impl<'s, 'l> Machine<'s, 'l> {
             nested_checked: std::collections::BTreeSet::new(),
             proto_seen: false,
             first_op: true,
-            frame_reported: (false, false),
         }
     }
 
@@ -286,25 +284,12 @@ impl<'s, 'l> Machine<'s, 'l> {
         }
     }
 
-    fn note_frame_issues(&mut self, reader: &OpReader<'_>) {
-        let issues = reader.frame_issues;
-        if let Some(at) = issues.straddled_at
-            && !self.frame_reported.0
-        {
-            self.frame_reported.0 = true;
-            self.state.add(rules::structural_tamper::finding(
-                "an opcode straddles the end of its FRAME",
-                at,
-            ));
+    fn note_frame_issues(&mut self, reader: &mut OpReader<'_>) {
+        if let Some(at) = reader.frame_issues.straddled_at.take() {
+            self.tamper("an opcode straddles the end of its FRAME", at);
         }
-        if let Some(at) = issues.nested_at
-            && !self.frame_reported.1
-        {
-            self.frame_reported.1 = true;
-            self.state.add(rules::structural_tamper::finding(
-                "a FRAME begins before the previous frame ends",
-                at,
-            ));
+        if let Some(at) = reader.frame_issues.nested_at.take() {
+            self.tamper("a FRAME begins before the previous frame ends", at);
         }
     }
 
