@@ -141,6 +141,23 @@ fn joblib_arrays_are_skipped_in_joblib_flavor() {
 }
 
 #[test]
+fn numpy_item_sizes_follow_numpy() {
+    use super::vm::numpy_itemsize;
+    assert_eq!(numpy_itemsize("f8", Some(-1)), Some(8));
+    assert_eq!(
+        numpy_itemsize("f8", Some(1)),
+        Some(8),
+        "fixed kinds ignore elsize"
+    );
+    assert_eq!(numpy_itemsize("U2", Some(8)), Some(8));
+    assert_eq!(numpy_itemsize("U3", None), Some(12));
+    assert_eq!(numpy_itemsize("V16", Some(16)), Some(16));
+    assert_eq!(numpy_itemsize("c16", Some(-1)), Some(16));
+    assert_eq!(numpy_itemsize("M8", Some(-1)), Some(8));
+    assert_eq!(numpy_itemsize("Q", Some(-1)), None);
+}
+
+#[test]
 fn joblib_array_bytes_that_are_missing_are_truncation() {
     let data = fixture("joblib_arrays.pkl");
     let cut = data.get(..600).unwrap_or_default();
@@ -284,6 +301,28 @@ fn call_hidden_by_pop_is_still_dangerous() {
     assert_eq!(
         scan(&obj_then_pop("collections", "OrderedDict")).verdict(),
         Verdict::Clean
+    );
+}
+
+#[test]
+fn build_on_an_instance_shows_the_setstate_call() {
+    let bytes = Asm::new()
+        .proto(2)
+        .global("mymodule", "Model")
+        .op(b')')
+        .op(0x81)
+        .op(b'}')
+        .text("w")
+        .int(1)
+        .op(b's')
+        .op(b'b')
+        .stop()
+        .finish();
+    let report = scan(&bytes);
+    assert_eq!(codes(&report), ["BRN004"]);
+    assert_eq!(
+        report.findings[0].explanation.as_deref(),
+        Some("mymodule.Model.__new__(mymodule.Model).__setstate__({'w': 1})")
     );
 }
 

@@ -199,6 +199,31 @@ fn from_read_error(e: ReadError, offset: u64) -> Break {
     }
 }
 
+/// The item size numpy gives `numpy.dtype(code)` after `__setstate__` with `elsize`:
+/// the state's size counts only for flexible kinds (void, bytes, str), as in numpy.
+pub(crate) fn numpy_itemsize(code: &str, elsize: Option<i64>) -> Option<u64> {
+    let code = code.trim_start_matches(['<', '>', '=', '|']);
+    let kind = code.chars().next()?;
+    if matches!(kind, 'V' | 'S' | 'U' | 'a')
+        && let Some(size) = elsize.and_then(|e| u64::try_from(e).ok())
+        && size > 0
+    {
+        return Some(size);
+    }
+    let digits: String = code
+        .chars()
+        .skip(1)
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let count = digits.parse::<u64>().ok()?;
+    if kind == 'U' {
+        // Unicode arrays hold UCS-4 code points.
+        count.checked_mul(4)
+    } else {
+        Some(count)
+    }
+}
+
 /// Names under which `getattr` is importable.
 fn is_getattr(module: &str, name: &str) -> bool {
     name == "getattr" && matches!(module, "builtins" | "__builtin__" | "__builtins__")
@@ -986,12 +1011,29 @@ impl<'s, 'l> Machine<'s, 'l> {
                     ));
                 }
             }
-            Some(Node::Call { callee, .. }) => {
-                let callee = *callee;
+            Some(Node::Call {
+                callee, finding, ..
+            }) => {
+                let (callee, finding) = (*callee, *finding);
                 if let Some(Node::Call { state: slot, .. }) = self.arena.get_mut(target as usize) {
                     *slot = Some(state);
                 }
                 self.pin(state);
+                // BUILD calls the class's __setstate__ (or sets attributes): show it.
+                if let Some(f) = finding {
+                    let applied = format!(".__setstate__({})", self.render(state));
+                    let limit = self.state.limits.max_render_chars;
+                    if let Some(text) = self
+                        .state
+                        .findings
+                        .get_mut(f as usize)
+                        .and_then(|f| f.explanation.as_mut())
+                        && !text.contains(".__setstate__(")
+                        && text.len() + applied.len() <= limit
+                    {
+                        text.push_str(&applied);
+                    }
+                }
                 if self.flavor == Flavor::Joblib
                     && let Some(g) = self.global_of(callee)
                     && self.global_names(g)
@@ -1068,18 +1110,7 @@ impl<'s, 'l> Machine<'s, 'l> {
                 End::Broken(b) => Err(b),
             };
         }
-        let itemsize = match elsize {
-            Some(e) if e > 0 => u64::try_from(e).ok(),
-            _ => {
-                let digits: String = code
-                    .chars()
-                    .skip_while(|c| !c.is_ascii_digit())
-                    .take_while(char::is_ascii_digit)
-                    .collect();
-                digits.parse::<u64>().ok()
-            }
-        }
-        .ok_or_else(|| cannot("unknown item size"))?;
+        let itemsize = numpy_itemsize(&code, elsize).ok_or_else(|| cannot("unknown item size"))?;
         let shape = self
             .dict_get(state, "shape")
             .ok_or_else(|| cannot("no shape"))?;
@@ -1100,9 +1131,10 @@ impl<'s, 'l> Machine<'s, 'l> {
         let bytes = count
             .checked_mul(itemsize)
             .ok_or_else(|| cannot("size overflows"))?;
+        // joblib pads only when the attribute is set (and not None).
         if self
             .dict_get(state, "numpy_array_alignment_bytes")
-            .is_some()
+            .is_some_and(|v| !matches!(self.arena.get(v as usize), Some(Node::None)))
         {
             let padding = reader
                 .read_byte("joblib alignment padding")
