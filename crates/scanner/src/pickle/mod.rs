@@ -190,17 +190,13 @@ pub(crate) fn analyze_at_depth(
                 break;
             }
             End::Broken(Break::Malformed { why, offset }) => {
+                // Bytes after a complete pickle that break without importing or
+                // reporting anything are trailing data, not a broken pickle. The break
+                // itself is always reported, whatever the per-rule cap.
                 let harmless_garbage = pickles > 0
                     && state.globals.len() == globals_before
-                    && state
-                        .findings
-                        .get(findings_before..)
-                        .unwrap_or_default()
-                        .iter()
-                        .all(|f| f.verdict < Verdict::Dangerous);
-                // The break itself is always reported, whatever the per-rule cap.
+                    && state.findings.len() == findings_before;
                 if harmless_garbage {
-                    state.findings.truncate(findings_before);
                     state
                         .findings
                         .push(rules::trailing_data::finding(start, &why));
