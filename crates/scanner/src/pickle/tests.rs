@@ -897,6 +897,52 @@ fn plain_strategy() -> impl proptest::strategy::Strategy<Value = Plain> {
     })
 }
 
+/// Opcode snippets that decode cleanly, for streams that get past the decoder.
+const SNIPPETS: &[&[u8]] = &[
+    b"(",
+    b"]",
+    b"}",
+    b")",
+    b"N",
+    b"K\x01",
+    b"X\x01\x00\x00\x00a",
+    b"X\x02\x00\x00\x00os",
+    b"X\x06\x00\x00\x00system",
+    b"\x94",
+    b"h\x00",
+    b"h\x01",
+    b"q\x01",
+    b"\x93",
+    b"R",
+    b"b",
+    b"o",
+    b"\x81",
+    b"\x92",
+    b"a",
+    b"e",
+    b"s",
+    b"u",
+    b"0",
+    b"1",
+    b"2",
+    b"\x85",
+    b"\x86",
+    b"\x87",
+    b"t",
+    b"l",
+    b"d",
+    b"cos\nsystem\n",
+    b"cbuiltins\ngetattr\n",
+    b"\x82\x01",
+    b"Q",
+    b".",
+    b"\x8f",
+    b"\x90",
+    b"\x91",
+    b"\x80\x04",
+    b"\x95\x03\x00\x00\x00\x00\x00\x00\x00",
+];
+
 proptest::proptest! {
     #![proptest_config(proptest::test_runner::Config::with_cases(256))]
 
@@ -908,6 +954,24 @@ proptest::proptest! {
         with_header.extend_from_slice(&data);
         let _ = scan(&with_header);
         let _ = sniff(&data);
+    }
+
+    #[test]
+    fn referenced_dangerous_globals_always_make_the_stream_dangerous(
+        picks in proptest::collection::vec(0..SNIPPETS.len(), 0..120)
+    ) {
+        let data: Vec<u8> = picks
+            .iter()
+            .flat_map(|i| SNIPPETS.get(*i).copied().unwrap_or_default().iter().copied())
+            .collect();
+        let report = scan(&data);
+        proptest::prop_assert!(report.consumed <= data.len() as u64);
+        if report.globals.iter().any(|g| g.module == "os") {
+            proptest::prop_assert_eq!(report.verdict(), Verdict::Dangerous);
+        }
+        if !report.findings.is_empty() || report.pickles == 0 {
+            proptest::prop_assert!(report.verdict() > Verdict::Clean);
+        }
     }
 
     #[test]
