@@ -54,9 +54,10 @@ pub struct GlobalRef {
     pub module: String,
     /// Name (possibly dotted) as written in the stream.
     pub name: String,
-    /// Offset of the opcode that pushed it.
+    /// Offset of the opcode that first pushed it.
     pub offset: u64,
-    /// Whether the stream calls it (directly or through what it returns).
+    /// Whether the stream calls it (directly, after a memo fetch, or by instantiating it
+    /// through `copyreg._reconstructor`-style helpers).
     pub invoked: bool,
 }
 
@@ -65,7 +66,8 @@ pub struct GlobalRef {
 pub struct StreamReport {
     /// Findings, with offsets relative to the start of the stream.
     pub findings: Vec<Finding>,
-    /// Every global referenced, in stream order.
+    /// Every distinct global referenced (GLOBAL, STACK_GLOBAL, INST, resolved EXT, or a
+    /// constant `getattr` on a global), in order of first reference.
     pub globals: Vec<GlobalRef>,
     /// Complete pickles read.
     pub pickles: usize,

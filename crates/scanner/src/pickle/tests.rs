@@ -568,6 +568,45 @@ fn nested_pickle_in_a_bytes_argument_is_analysed() {
 }
 
 #[test]
+fn nested_pickles_are_followed_two_levels_deep_only() {
+    let wrap = |payload: &[u8]| {
+        Asm::new()
+            .proto(2)
+            .global("_codecs", "encode")
+            .bytes(payload)
+            .tuple1()
+            .reduce()
+            .stop()
+            .finish()
+    };
+    let level2 = wrap(&wrap(&Asm::call_with_text("os", "system", "id")));
+    assert!(has(&scan(&level2), "BRN001"));
+    let level3 = wrap(&level2);
+    assert!(!has(&scan(&level3), "BRN001"));
+}
+
+#[test]
+fn globals_record_whether_they_are_invoked() {
+    let bytes = Asm::new()
+        .proto(2)
+        .global("mymodule", "helper")
+        .op(b'0')
+        .global("mymodule", "Model")
+        .op(b')')
+        .reduce()
+        .stop()
+        .finish();
+    let report = scan(&bytes);
+    let invoked: Vec<(&str, bool)> = report
+        .globals
+        .iter()
+        .map(|g| (g.name.as_str(), g.invoked))
+        .collect();
+    assert_eq!(invoked, [("helper", false), ("Model", true)]);
+    assert_eq!(report.globals[1].offset, 20);
+}
+
+#[test]
 fn persistent_ids_of_torch_storages_are_fine() {
     let storage = |module: &str, name: &str| {
         Asm::new()
