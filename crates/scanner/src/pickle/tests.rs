@@ -723,6 +723,44 @@ fn a_frame_inside_a_frame_is_tamper() {
 }
 
 #[test]
+fn distinct_globals_are_budgeted() {
+    let limits = Limits {
+        max_pickle_globals: 10,
+        ..Limits::default()
+    };
+    let mut asm = Asm::new().proto(2);
+    for i in 0..20 {
+        asm = asm.global("collections", &format!("Name{i}")).op(b'0');
+    }
+    let report = scan_with(
+        &asm.op(b'N').stop().finish(),
+        StreamOptions::default(),
+        &limits,
+    );
+    assert!(has(&report, "BRN007"));
+    assert_eq!(report.globals.len(), 10);
+}
+
+#[test]
+fn kept_literal_bytes_are_budgeted_per_pickle() {
+    let limits = Limits {
+        max_pickle_kept_bytes: 3,
+        ..Limits::default()
+    };
+    // "os" fits the budget, "system" no longer does: the name is not a constant.
+    let bytes = Asm::new()
+        .proto(4)
+        .text("os")
+        .text("system")
+        .stack_global()
+        .stop()
+        .finish();
+    let report = scan_with(&bytes, StreamOptions::default(), &limits);
+    assert_eq!(codes(&report), ["BRN006"]);
+    assert!(has(&scan(&bytes), "BRN002"));
+}
+
+#[test]
 fn a_stack_limit_after_a_payload_keeps_the_payload() {
     let limits = Limits {
         max_pickle_stack: 100,

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use super::opcodes::{IntArg, Literal, Located, Op, OpReader, ReadError};
+use super::opcodes::{IntArg, Located, Op, OpReader, ReadError};
 use super::policy::{self, Judgement};
 use super::value::{CallKind, Children, Idx, Node, Renderer, TextKind, const_str, tuple_items};
 use super::{Flavor, GlobalRef};
@@ -114,12 +114,22 @@ impl<'l> StreamState<'l> {
         at
     }
 
-    fn intern_global(&mut self, module: String, name: String, offset: u64) -> u32 {
+    fn intern_global(&mut self, module: String, name: String, offset: u64) -> Result<u32, Break> {
         let key = (module, name);
         if let Some(g) = self.global_index.get(&key) {
-            return *g;
+            return Ok(*g);
         }
-        let g = u32::try_from(self.globals.len()).unwrap_or(u32::MAX);
+        let over = Break::Limit {
+            why: format!(
+                "more than {} distinct globals",
+                self.limits.max_pickle_globals
+            ),
+            offset,
+        };
+        if self.globals.len() >= self.limits.max_pickle_globals {
+            return Err(over);
+        }
+        let g = u32::try_from(self.globals.len()).map_err(|_| over)?;
         self.globals.push(GlobalRef {
             module: key.0.clone(),
             name: key.1.clone(),
@@ -127,7 +137,7 @@ impl<'l> StreamState<'l> {
             invoked: false,
         });
         self.global_index.insert(key, g);
-        g
+        Ok(g)
     }
 
     fn first_report(&mut self, g: u32, rule: &'static str) -> bool {
@@ -181,6 +191,8 @@ pub struct Machine<'s, 'l> {
     pinned: Option<Idx>,
     /// Literals already analysed as embedded pickles.
     nested_checked: std::collections::BTreeSet<Idx>,
+    /// Literal bytes kept so far in this pickle.
+    kept_bytes: usize,
     proto_seen: bool,
     first_op: bool,
 }
@@ -265,6 +277,7 @@ impl<'s, 'l> Machine<'s, 'l> {
             memo: HashMap::new(),
             pinned: None,
             nested_checked: std::collections::BTreeSet::new(),
+            kept_bytes: 0,
             proto_seen: false,
             first_op: true,
         }
@@ -453,11 +466,19 @@ impl<'s, 'l> Machine<'s, 'l> {
         c
     }
 
-    fn text_node(kind: TextKind, lit: Literal) -> Node {
+    /// A literal node, keeping bytes only while the pickle's kept-bytes budget lasts.
+    fn text_node(&mut self, kind: TextKind, mut kept: Vec<u8>, full_len: u64) -> Node {
+        let room = self
+            .state
+            .limits
+            .max_pickle_kept_bytes
+            .saturating_sub(self.kept_bytes);
+        kept.truncate(room);
+        self.kept_bytes = self.kept_bytes.saturating_add(kept.len());
         Node::Text {
             kind,
-            kept: lit.kept.into_boxed_slice(),
-            full_len: lit.full_len,
+            kept: kept.into_boxed_slice(),
+            full_len,
         }
     }
 
@@ -490,7 +511,7 @@ impl<'s, 'l> Machine<'s, 'l> {
     }
 
     fn push_global(&mut self, module: String, name: String, offset: u64) -> Step {
-        let g = self.state.intern_global(module, name, offset);
+        let g = self.state.intern_global(module, name, offset)?;
         self.push_new(Node::Global(g), offset)
     }
 
@@ -556,17 +577,20 @@ impl<'s, 'l> Machine<'s, 'l> {
                 } else {
                     text.len() as u64
                 };
-                let node = Node::Text {
-                    kind: TextKind::Str,
-                    kept: text.into_bytes().into_boxed_slice(),
-                    full_len,
-                };
+                let node = self.text_node(TextKind::Str, text.into_bytes(), full_len);
                 self.push_new(node, offset)?;
             }
-            Op::Unicode(lit) => self.push_new(Self::text_node(TextKind::Str, lit), offset)?,
-            Op::Bytes(lit) => self.push_new(Self::text_node(TextKind::Bytes, lit), offset)?,
+            Op::Unicode(lit) => {
+                let node = self.text_node(TextKind::Str, lit.kept, lit.full_len);
+                self.push_new(node, offset)?;
+            }
+            Op::Bytes(lit) => {
+                let node = self.text_node(TextKind::Bytes, lit.kept, lit.full_len);
+                self.push_new(node, offset)?;
+            }
             Op::ByteArray(lit) => {
-                self.push_new(Self::text_node(TextKind::ByteArray, lit), offset)?;
+                let node = self.text_node(TextKind::ByteArray, lit.kept, lit.full_len);
+                self.push_new(node, offset)?;
             }
             Op::NextBuffer => {
                 self.tamper(
@@ -677,7 +701,7 @@ impl<'s, 'l> Machine<'s, 'l> {
                 let items = self.pop_mark(offset)?;
                 let module = String::from_utf8_lossy(&module.kept).into_owned();
                 let name = String::from_utf8_lossy(&name.kept).into_owned();
-                let g = self.state.intern_global(module, name, offset);
+                let g = self.state.intern_global(module, name, offset)?;
                 let callee = self.new_node(Node::Global(g), offset)?;
                 let c = self.children(&items);
                 let args = self.new_node(Node::Tuple(c), offset)?;
@@ -729,7 +753,8 @@ impl<'s, 'l> Machine<'s, 'l> {
             }
             Op::PersId(lit) => {
                 self.state.persistent_ids = self.state.persistent_ids.saturating_add(1);
-                let pid = self.new_node(Self::text_node(TextKind::Str, lit), offset)?;
+                let node = self.text_node(TextKind::Str, lit.kept, lit.full_len);
+                let pid = self.new_node(node, offset)?;
                 self.push_new(Node::PersistentId(pid), offset)?;
             }
             Op::BinPersId => {
@@ -871,7 +896,7 @@ impl<'s, 'l> Machine<'s, 'l> {
         }
         let (module, name) = self.global_names(g);
         if is_getattr(&module, &name) {
-            return Ok(self.getattr(call, args, offset));
+            return self.getattr(call, args, offset);
         }
         if (module == "copyreg" || module == "copy_reg") && name == "add_extension" {
             self.register_extension(args);
@@ -920,7 +945,7 @@ impl<'s, 'l> Machine<'s, 'l> {
 
     /// `getattr(X, 'attr')` on a plain global with a constant name is the global
     /// `X.attr`; anything else is an arbitrary attribute fetch.
-    fn getattr(&mut self, call: Idx, args: Idx, offset: u64) -> Option<u32> {
+    fn getattr(&mut self, call: Idx, args: Idx, offset: u64) -> Result<Option<u32>, Break> {
         let items = tuple_items(&self.arena, args).unwrap_or_default();
         let fetched = match items {
             [obj, attr] => self
@@ -934,17 +959,17 @@ impl<'s, 'l> Machine<'s, 'l> {
             let (module, name) = self.global_names(g);
             let dotted = self
                 .state
-                .intern_global(module, format!("{name}.{attr}"), offset);
+                .intern_global(module, format!("{name}.{attr}"), offset)?;
             if let Some(node) = self.arena.get_mut(call as usize) {
                 *node = Node::Global(dotted);
             }
-            return None;
+            return Ok(None);
         }
         if !self.state.wants(rules::dynamic_getattr::META.code) {
-            return None;
+            return Ok(None);
         }
         let explanation = self.render(call);
-        self.record(rules::dynamic_getattr::finding(offset, explanation))
+        Ok(self.record(rules::dynamic_getattr::finding(offset, explanation)))
     }
 
     fn register_extension(&mut self, args: Idx) {
