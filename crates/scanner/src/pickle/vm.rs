@@ -13,7 +13,9 @@ use std::collections::HashMap;
 
 use super::opcodes::{IntArg, Located, Op, OpReader, ReadError};
 use super::policy::{self, Judgement};
-use super::value::{CallKind, Children, Idx, Node, Renderer, TextKind, const_str, tuple_items};
+use super::value::{
+    Call, CallKind, Children, Idx, Node, Renderer, TextKind, const_str, tuple_items,
+};
 use super::{Flavor, GlobalRef};
 use crate::finding::{Finding, Verdict};
 use crate::limits::Limits;
@@ -828,7 +830,8 @@ impl<'s, 'l> Machine<'s, 'l> {
     }
 
     fn note_discarded(&mut self, idx: Idx) {
-        if let Some(Node::Call { finding, .. }) = self.arena.get(idx as usize) {
+        if let Some(Node::Call(call)) = self.arena.get(idx as usize) {
+            let finding = call.finding;
             self.state.discarded_calls = self.state.discarded_calls.saturating_add(1);
             if let Some(f) = finding.and_then(|f| self.state.findings.get_mut(f as usize))
                 && !f.message.ends_with("(result discarded by POP)")
@@ -852,19 +855,19 @@ impl<'s, 'l> Machine<'s, 'l> {
         offset: u64,
     ) -> Result<Idx, Break> {
         let call = self.new_node(
-            Node::Call {
+            Node::Call(Box::new(Call {
                 callee,
                 args,
                 kwargs,
                 kind,
                 state: None,
                 finding: None,
-            },
+            })),
             offset,
         )?;
         let finding = match self.arena.get(callee as usize) {
             Some(Node::Global(g)) => self.call_global(*g, call, args, offset)?,
-            Some(Node::Call { .. }) => self.call_of_result(callee, call, offset),
+            Some(Node::Call(_)) => self.call_of_result(callee, call, offset),
             _ if self.state.wants(rules::call_result_invoked::META.code) => {
                 let explanation = self.render(call);
                 self.record(rules::call_result_invoked::finding(
@@ -876,8 +879,8 @@ impl<'s, 'l> Machine<'s, 'l> {
             }
             _ => None,
         };
-        if let Some(Node::Call { finding: slot, .. }) = self.arena.get_mut(call as usize) {
-            *slot = finding;
+        if let Some(Node::Call(node)) = self.arena.get_mut(call as usize) {
+            node.finding = finding;
         }
         self.nested_pickles_in(args, offset, call);
         Ok(call)
@@ -995,7 +998,7 @@ impl<'s, 'l> Machine<'s, 'l> {
         let mut inner = callee;
         for _ in 0..self.state.limits.max_render_depth {
             match self.arena.get(inner as usize) {
-                Some(Node::Call { callee, .. }) => inner = *callee,
+                Some(Node::Call(call)) => inner = call.callee,
                 _ => break,
             }
         }
@@ -1036,12 +1039,10 @@ impl<'s, 'l> Machine<'s, 'l> {
                     ));
                 }
             }
-            Some(Node::Call {
-                callee, finding, ..
-            }) => {
-                let (callee, finding) = (*callee, *finding);
-                if let Some(Node::Call { state: slot, .. }) = self.arena.get_mut(target as usize) {
-                    *slot = Some(state);
+            Some(Node::Call(call)) => {
+                let (callee, finding) = (call.callee, call.finding);
+                if let Some(Node::Call(call)) = self.arena.get_mut(target as usize) {
+                    call.state = Some(state);
                 }
                 self.pin(state);
                 // BUILD calls the class's __setstate__ (or sets attributes): show it.
@@ -1105,12 +1106,12 @@ impl<'s, 'l> Machine<'s, 'l> {
             .dict_get(state, "dtype")
             .ok_or_else(|| cannot("no dtype"))?;
         let (code, dtype_state) = match self.arena.get(dtype as usize) {
-            Some(Node::Call { args, state, .. }) => (
-                tuple_items(&self.arena, *args)
+            Some(Node::Call(call)) => (
+                tuple_items(&self.arena, call.args)
                     .and_then(|items| items.first().copied())
                     .and_then(|c| const_str(&self.arena, c))
                     .map(str::to_owned),
-                *state,
+                call.state,
             ),
             _ => (None, None),
         };
