@@ -452,6 +452,19 @@ fn non_string_stack_global_operands_are_malformed() {
 }
 
 #[test]
+fn sparse_memo_slots_work_like_dense_ones() {
+    let far = |put: u32, get: u32| {
+        let mut data = Asm::new().proto(2).text("os").op(b'r').finish();
+        data.extend_from_slice(&put.to_le_bytes());
+        data.extend_from_slice(b"0j");
+        data.extend_from_slice(&get.to_le_bytes());
+        Asm(data).text("system").stack_global().stop().finish()
+    };
+    assert!(has(&scan(&far(u32::MAX - 1, u32::MAX - 1)), "BRN002"));
+    assert!(has(&scan(&far(u32::MAX - 1, 5)), "BRN006"));
+}
+
+#[test]
 fn get_of_a_missing_slot_is_malformed() {
     let bytes = Asm::new().proto(2).get(9).stop().finish();
     assert_eq!(codes(&scan(&bytes)), ["BRN006"]);

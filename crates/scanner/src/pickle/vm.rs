@@ -176,6 +176,60 @@ impl<'l> StreamState<'l> {
     }
 }
 
+/// The memo: slots below the memo budget in a dense vector (MEMOIZE and picklers count
+/// up from 0), any others in a map. Never larger than the budget allows.
+struct Memo {
+    dense: Vec<Idx>,
+    dense_limit: usize,
+    sparse: HashMap<u64, Idx>,
+    /// Slots in use.
+    len: usize,
+}
+
+/// Marks an empty dense slot; no node gets this index (see [`Machine::new_node`]).
+const EMPTY_SLOT: Idx = Idx::MAX;
+
+impl Memo {
+    fn new(dense_limit: usize) -> Self {
+        Memo {
+            dense: Vec::new(),
+            dense_limit,
+            sparse: HashMap::new(),
+            len: 0,
+        }
+    }
+
+    fn get(&self, slot: u64) -> Option<Idx> {
+        match usize::try_from(slot) {
+            Ok(i) if i < self.dense_limit => {
+                self.dense.get(i).copied().filter(|v| *v != EMPTY_SLOT)
+            }
+            _ => self.sparse.get(&slot).copied(),
+        }
+    }
+
+    fn insert(&mut self, slot: u64, idx: Idx) {
+        match usize::try_from(slot) {
+            Ok(i) if i < self.dense_limit => {
+                if i >= self.dense.len() {
+                    self.dense.resize(i + 1, EMPTY_SLOT);
+                }
+                if let Some(cell) = self.dense.get_mut(i) {
+                    if *cell == EMPTY_SLOT {
+                        self.len += 1;
+                    }
+                    *cell = idx;
+                }
+            }
+            _ => {
+                if self.sparse.insert(slot, idx).is_none() {
+                    self.len += 1;
+                }
+            }
+        }
+    }
+}
+
 /// Result of one opcode step.
 type Step = Result<(), Break>;
 
@@ -187,7 +241,7 @@ pub struct Machine<'s, 'l> {
     stack: Vec<Idx>,
     /// Per mark: the stack length and the arena length when it was set.
     marks: Vec<(usize, usize)>,
-    memo: HashMap<u64, Idx>,
+    memo: Memo,
     /// Highest node index an older node (memo, container, BUILD target) refers to;
     /// nodes above it that nothing kept can be reclaimed.
     pinned: Option<Idx>,
@@ -270,13 +324,14 @@ fn is_dunder(text: &str) -> bool {
 impl<'s, 'l> Machine<'s, 'l> {
     /// A machine for one pickle of the stream.
     pub fn new(state: &'s mut StreamState<'l>, flavor: Flavor) -> Self {
+        let memo_budget = state.limits.max_pickle_memo;
         Machine {
             state,
             flavor,
             arena: Vec::new(),
             stack: Vec::new(),
             marks: Vec::new(),
-            memo: HashMap::new(),
+            memo: Memo::new(memo_budget),
             pinned: None,
             nested_checked: std::collections::BTreeSet::new(),
             kept_bytes: 0,
@@ -367,10 +422,13 @@ impl<'s, 'l> Machine<'s, 'l> {
                 offset,
             });
         }
-        let idx = Idx::try_from(self.arena.len()).map_err(|_| Break::Limit {
-            why: "value index overflow".into(),
-            offset,
-        })?;
+        let idx = Idx::try_from(self.arena.len())
+            .ok()
+            .filter(|i| *i != EMPTY_SLOT)
+            .ok_or_else(|| Break::Limit {
+                why: "value index overflow".into(),
+                offset,
+            })?;
         self.arena.push(node);
         Ok(idx)
     }
@@ -770,11 +828,11 @@ impl<'s, 'l> Machine<'s, 'l> {
             }
             Op::Memoize => {
                 let top = self.top(offset)?;
-                let slot = self.memo.len() as u64;
+                let slot = self.memo.len as u64;
                 self.memo_put(slot, top, offset)?;
             }
             Op::Get(slot) => {
-                let idx = *self.memo.get(&slot).ok_or_else(|| {
+                let idx = self.memo.get(slot).ok_or_else(|| {
                     malformed(
                         format!("memo slot {slot} is read but was never written"),
                         offset,
@@ -795,7 +853,7 @@ impl<'s, 'l> Machine<'s, 'l> {
     }
 
     fn memo_put(&mut self, slot: u64, idx: Idx, offset: u64) -> Step {
-        if !self.memo.contains_key(&slot) && self.memo.len() >= self.state.limits.max_pickle_memo {
+        if self.memo.get(slot).is_none() && self.memo.len >= self.state.limits.max_pickle_memo {
             return Err(Break::Limit {
                 why: format!(
                     "more than {} memo entries",
