@@ -54,9 +54,10 @@ pub struct GlobalRef {
     pub module: String,
     /// Name (possibly dotted) as written in the stream.
     pub name: String,
-    /// Offset of the opcode that pushed it.
+    /// Offset of the opcode that first pushed it.
     pub offset: u64,
-    /// Whether the stream calls it (directly or through what it returns).
+    /// Whether the stream calls it (directly, after a memo fetch, or by instantiating it
+    /// through `copyreg._reconstructor`-style helpers).
     pub invoked: bool,
 }
 
@@ -65,7 +66,8 @@ pub struct GlobalRef {
 pub struct StreamReport {
     /// Findings, with offsets relative to the start of the stream.
     pub findings: Vec<Finding>,
-    /// Every global referenced, in stream order.
+    /// Every distinct global referenced (GLOBAL, STACK_GLOBAL, INST, resolved EXT, or a
+    /// constant `getattr` on a global), in order of first reference.
     pub globals: Vec<GlobalRef>,
     /// Complete pickles read.
     pub pickles: usize,
@@ -75,6 +77,10 @@ pub struct StreamReport {
     pub opcodes: u64,
     /// Calls whose result the stream threw away with POP (a way to hide a call).
     pub discarded_calls: usize,
+    /// Findings left out because their rule hit `max_findings_per_rule`.
+    pub suppressed_findings: usize,
+    /// Persistent ids loaded (PERSID/BINPERSID; torch storages).
+    pub persistent_ids: u64,
 }
 
 impl StreamReport {
@@ -186,16 +192,13 @@ pub(crate) fn analyze_at_depth(
                 break;
             }
             End::Broken(Break::Malformed { why, offset }) => {
+                // Bytes after a complete pickle that break without importing or
+                // reporting anything are trailing data, not a broken pickle. The break
+                // itself is always reported, whatever the per-rule cap.
                 let harmless_garbage = pickles > 0
                     && state.globals.len() == globals_before
-                    && state
-                        .findings
-                        .get(findings_before..)
-                        .unwrap_or_default()
-                        .iter()
-                        .all(|f| f.verdict < Verdict::Dangerous);
+                    && state.findings.len() == findings_before;
                 if harmless_garbage {
-                    state.findings.truncate(findings_before);
                     state
                         .findings
                         .push(rules::trailing_data::finding(start, &why));
@@ -249,5 +252,7 @@ pub(crate) fn analyze_at_depth(
         consumed: reader.offset(),
         opcodes: state.opcodes,
         discarded_calls: state.discarded_calls,
+        suppressed_findings: state.suppressed_findings,
+        persistent_ids: state.persistent_ids,
     }
 }

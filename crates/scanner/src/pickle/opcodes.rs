@@ -256,27 +256,6 @@ impl<'r> OpReader<'r> {
         }
     }
 
-    /// Up to `n` (≤ buffer size) next bytes without consuming them.
-    pub fn peek(&mut self, n: usize) -> Result<&[u8], ReadError> {
-        let n = n.min(self.buf.len());
-        if self.len - self.pos < n && !self.eof {
-            self.buf.copy_within(self.pos..self.len, 0);
-            self.len -= self.pos;
-            self.pos = 0;
-            while self.len < n && !self.eof {
-                let target = self.buf.get_mut(self.len..).unwrap_or_default();
-                match self.inner.read(target) {
-                    Ok(0) => self.eof = true,
-                    Ok(k) => self.len += k,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(e) => return Err(ReadError::Io(e.to_string())),
-                }
-            }
-        }
-        let end = self.len.min(self.pos + n);
-        Ok(self.buf.get(self.pos..end).unwrap_or_default())
-    }
-
     /// Whether the input is exhausted.
     pub fn at_eof(&mut self) -> Result<bool, ReadError> {
         Ok(self.fill()? == 0)

@@ -20,9 +20,9 @@ fetch from a global, `getattr(SomeEnum, 'MEMBER')`, is not reported here: brine 
 into the dotted global `SomeEnum.MEMBER` and judges that instead.
 
 ## Why is this bad?
-`getattr` on a value computed inside the pickle reaches anything: `getattr(
-getattr(builtins, '__dict__')['eval'], ...)`, methods of objects the stream built,
-interpreter internals through dunders.
+`getattr` on a value computed inside the pickle reaches anything: methods of objects
+the stream built, entries of dicts it fetched (`builtins.__dict__`), interpreter internals
+through dunders (`__globals__`, `__subclasses__`).
 
 ## Example
 ```python
