@@ -467,6 +467,11 @@ impl<'s, 'l> Machine<'s, 'l> {
     /// Drop nodes from `first` on when nothing older refers to them: the values a batch
     /// APPENDS/SETITEMS put past a container's kept children are garbage, and a big list of
     /// floats must not exhaust the value budget.
+    ///
+    /// Why this is sound: a node newer than `first` can be reached only through the memo,
+    /// a container's kept children or a BUILD state (each of which pins it), or through
+    /// the stack above the mark or value just consumed, which is gone; the target
+    /// container itself is older. The top-of-stack check is a cheap belt and braces.
     fn reclaim_from(&mut self, first: usize) {
         let Ok(first_idx) = Idx::try_from(first) else {
             return;
