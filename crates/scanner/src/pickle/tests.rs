@@ -885,12 +885,16 @@ fn sniff_accepts_pickles_and_rejects_everything_else() {
     let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
     let license = b"MIT License\n\nCopyright (c) 2026\n";
     let version = b"Version 1.0\nThis is text.\n";
+    let notice = b"Note: this file is generated.\n";
+    let none = b"None of the above.\n";
     for text in [
         &readme[..],
         &python[..],
         &png[..],
         &license[..],
         &version[..],
+        &notice[..],
+        &none[..],
         b"",
         b"\x80\x09abc",
     ] {
