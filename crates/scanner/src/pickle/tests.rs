@@ -1066,6 +1066,12 @@ proptest::proptest! {
         if !report.findings.is_empty() || report.pickles == 0 {
             proptest::prop_assert!(report.verdict() > Verdict::Clean);
         }
+        for f in &report.findings {
+            proptest::prop_assert!(f.offset.is_some(), "{:?}", f);
+            if matches!(f.verdict, Verdict::Dangerous | Verdict::Suspicious) {
+                proptest::prop_assert!(f.explanation.is_some(), "{:?}", f);
+            }
+        }
     }
 
     #[test]
