@@ -107,6 +107,7 @@ const STDLIB: &[&str] = &[
     "codecs",
     "_codecs",
     "collections",
+    "colorsys",
     "copy",
     "copyreg",
     "ctypes",

@@ -577,7 +577,13 @@ fn nested_pickle_in_a_bytes_argument_is_analysed() {
         .expect("nested BRN001");
     assert!(f.message.starts_with("nested pickle"));
     let twin = scan(&outer(b"just bytes"));
-    assert_eq!(twin.verdict(), Verdict::Clean);
+    assert!(twin.verdict() < Verdict::Error);
+    assert!(
+        !twin
+            .findings
+            .iter()
+            .any(|f| f.message.starts_with("nested"))
+    );
 }
 
 #[test]
