@@ -90,7 +90,7 @@ mod tests {
             .finish();
         let report = scan(&bytes);
         assert!(!codes(&report).contains(&"BRN010"));
-        assert_eq!(report.verdict(), Verdict::Suspicious);
+        assert!(report.verdict() < Verdict::Error, "{:?}", report.findings);
         assert!(
             report
                 .globals
