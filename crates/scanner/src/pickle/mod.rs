@@ -120,7 +120,7 @@ const OPCODE_BYTES: &[u8] =
 /// underflows, so it is rejected.
 fn decodes_plausibly(head: &[u8], needed: usize) -> bool {
     let mut cursor = head;
-    let mut reader = OpReader::new(&mut cursor, 256);
+    let mut reader = OpReader::with_buffer(&mut cursor, 256, head.len());
     let mut decoded = 0;
     // Items per mark frame: frames[0] is the bottom of the stack.
     let mut frames: Vec<usize> = vec![0];

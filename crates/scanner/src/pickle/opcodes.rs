@@ -211,9 +211,15 @@ pub struct OpReader<'r> {
 impl<'r> OpReader<'r> {
     /// A reader keeping at most `keep` bytes of each literal.
     pub fn new(inner: &'r mut dyn Read, keep: usize) -> Self {
+        Self::with_buffer(inner, keep, BUFFER_SIZE)
+    }
+
+    /// Like [`Self::new`] with a read buffer of `size` bytes (at least 1), for short
+    /// inputs such as a sniffed file head.
+    pub fn with_buffer(inner: &'r mut dyn Read, keep: usize, size: usize) -> Self {
         OpReader {
             inner,
-            buf: vec![0u8; BUFFER_SIZE].into_boxed_slice(),
+            buf: vec![0u8; size.clamp(1, BUFFER_SIZE)].into_boxed_slice(),
             pos: 0,
             len: 0,
             offset: 0,
