@@ -71,7 +71,10 @@ pub struct StreamReport {
     pub globals: Vec<GlobalRef>,
     /// Complete pickles read.
     pub pickles: usize,
-    /// Bytes consumed from the reader.
+    /// Bytes of the stream analysed (up to the last STOP when `max_pickles` stopped it).
+    /// The reader itself is read ahead through a buffer, so a caller that goes on after
+    /// the pickles (legacy torch storages) must seek to this offset, not rely on the
+    /// reader's position.
     pub consumed: u64,
     /// Opcodes run.
     pub opcodes: u64,
