@@ -61,6 +61,20 @@ fn setstate_object_is_suspicious_not_dangerous() {
         assert_eq!(report.verdict(), Verdict::Suspicious, "p{proto}");
         assert!(report.globals.iter().any(|g| g.name == "WithState"));
     }
+    // Protocol 0 builds the object through copyreg._reconstructor, then BUILD.
+    let report = scan(&fixture("setstate_p0.pkl"));
+    let explained: Vec<&str> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.explanation.as_deref())
+        .collect();
+    assert_eq!(
+        explained,
+        [
+            "copy_reg._reconstructor(__main__.WithState, __builtin__.object, None)\
+             .__setstate__({'weights': [0.5, 1.5]})"
+        ]
+    );
 }
 
 #[test]
