@@ -71,7 +71,10 @@ pub struct StreamReport {
     pub globals: Vec<GlobalRef>,
     /// Complete pickles read.
     pub pickles: usize,
-    /// Bytes consumed from the reader.
+    /// Bytes of the stream analysed (up to the last STOP when `max_pickles` stopped it).
+    /// The reader itself is read ahead through a buffer, so a caller that goes on after
+    /// the pickles (legacy torch storages) must seek to this offset, not rely on the
+    /// reader's position.
     pub consumed: u64,
     /// Opcodes run.
     pub opcodes: u64,
@@ -115,12 +118,17 @@ const OPCODE_BYTES: &[u8] =
     b"IJKMLSTUBCNVXFG]ael)t}dsu0(2g1hjpqrcRbiotP.Q\x80\x81\x82\x83\x84\x85\x86\x87\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x90\x91\x92\x93\x94\x95\x96\x97\x98";
 
 /// Whether the opcodes in `head` decode without error, with identifier-like GLOBAL
-/// fields, reaching `needed` opcodes or a STOP.
+/// fields and a stack that never underflows, reaching `needed` opcodes or a STOP.
+/// Text like `Note:` decodes as opcodes (`N`, `o`, `t`, `e`) but OBJ without a MARK
+/// underflows, so it is rejected.
 fn decodes_plausibly(head: &[u8], needed: usize) -> bool {
     let mut cursor = head;
-    let mut reader = OpReader::new(&mut cursor, 256);
+    let mut reader = OpReader::with_buffer(&mut cursor, 256, head.len());
     let mut decoded = 0;
+    // Items per mark frame: frames[0] is the bottom of the stack.
+    let mut frames: Vec<usize> = vec![0];
     loop {
+        let op_start = usize::try_from(reader.offset()).unwrap_or(usize::MAX);
         match reader.next_op() {
             Ok(Some(located)) => {
                 decoded += 1;
@@ -132,19 +140,109 @@ fn decodes_plausibly(head: &[u8], needed: usize) -> bool {
                     {
                         return false;
                     }
-                    Op::Stop => return decoded >= needed.min(2),
-                    _ => {}
+                    Op::Stop => return decoded >= needed.min(2) && frames.last() >= Some(&1),
+                    op => {
+                        if !apply_stack_effect(&op, &mut frames) {
+                            return false;
+                        }
+                    }
                 }
                 if decoded >= needed {
                     return true;
                 }
             }
             Ok(None) => return decoded >= needed,
-            // A prefix cut mid-opcode is fine once enough opcodes decoded.
-            Err(ReadError::Truncated { .. }) => return decoded >= needed,
+            // A prefix cut mid-opcode is fine once enough opcodes decoded; a short head
+            // (callers often pass 16 bytes) may end inside the first opcodes, such as a
+            // protocol-0 `ccopy_reg\n_reconstructor\n`.
+            Err(ReadError::Truncated { .. }) => {
+                let rest = head.get(op_start..).unwrap_or_default();
+                let partial_ok = is_partial_global(rest) || (decoded >= 1 && is_partial_memo(rest));
+                return decoded >= needed || (head.len() < SHORT_HEAD && partial_ok);
+            }
             Err(_) => return false,
         }
     }
+}
+
+/// Below this many bytes a head may be cut inside the first opcodes of a real pickle.
+const SHORT_HEAD: usize = 64;
+
+/// Whether `rest` is the start of a GLOBAL or INST opcode cut by the end of the head:
+/// `c` or `i`, a dotted-identifier module line, and maybe the start of the name.
+fn is_partial_global(rest: &[u8]) -> bool {
+    let Some((op, fields)) = rest.split_first() else {
+        return false;
+    };
+    if !matches!(op, b'c' | b'i') {
+        return false;
+    }
+    let mut lines = fields.splitn(2, |b| *b == b'\n');
+    let module = lines.next().unwrap_or_default();
+    let name = lines.next().unwrap_or_default();
+    is_dotted_identifier(module) && (name.is_empty() || is_dotted_identifier(name))
+}
+
+/// Whether `rest` is the start of a protocol-0 PUT or GET (`p12`) cut by the end of the head.
+fn is_partial_memo(rest: &[u8]) -> bool {
+    match rest.split_first() {
+        Some((b'p' | b'g', digits)) => digits.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
+}
+
+/// Apply an opcode's effect on stack depth; false on underflow or a missing MARK.
+fn apply_stack_effect(op: &Op, frames: &mut Vec<usize>) -> bool {
+    // Opcodes that consume everything above the last MARK, and what they leave behind:
+    // a new value, the container below the mark (still there), or nothing.
+    let from_mark = match op {
+        Op::Mark => {
+            frames.push(0);
+            return true;
+        }
+        Op::Tuple | Op::List | Op::Dict | Op::FrozenSet | Op::Inst { .. } => Some((0, 1)),
+        Op::Obj => Some((1, 1)),
+        Op::Appends | Op::SetItems | Op::AddItems => Some((0, 0)),
+        Op::PopMark => Some((0, 0)),
+        _ => None,
+    };
+    if let Some((min_items, pushes)) = from_mark {
+        let needs_container = matches!(op, Op::Appends | Op::SetItems | Op::AddItems);
+        if frames.len() < 2 || frames.pop().unwrap_or(0) < min_items {
+            return false;
+        }
+        let Some(below) = frames.last_mut() else {
+            return false;
+        };
+        if needs_container && *below == 0 {
+            return false;
+        }
+        *below += pushes;
+        return true;
+    }
+    // (items needed, items popped, items pushed) within the current frame.
+    let (needs, pops, pushes) = match op {
+        Op::Pop | Op::Put(_) | Op::Memoize | Op::ReadonlyBuffer => {
+            (1, usize::from(matches!(op, Op::Pop)), 0)
+        }
+        Op::Dup => (1, 0, 1),
+        Op::Append | Op::Build => (2, 1, 0),
+        Op::SetItem => (3, 2, 0),
+        Op::Reduce | Op::NewObj | Op::StackGlobal => (2, 2, 1),
+        Op::NewObjEx => (3, 3, 1),
+        Op::TupleN(n) => (usize::from(*n), usize::from(*n), 1),
+        Op::BinPersId => (1, 1, 1),
+        Op::Proto(_) | Op::Frame(_) => (0, 0, 0),
+        _ => (0, 0, 1),
+    };
+    let Some(top) = frames.last_mut() else {
+        return false;
+    };
+    if *top < needs {
+        return false;
+    }
+    *top = *top - pops + pushes;
+    true
 }
 
 fn is_dotted_identifier(text: &[u8]) -> bool {

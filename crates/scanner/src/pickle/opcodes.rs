@@ -211,9 +211,15 @@ pub struct OpReader<'r> {
 impl<'r> OpReader<'r> {
     /// A reader keeping at most `keep` bytes of each literal.
     pub fn new(inner: &'r mut dyn Read, keep: usize) -> Self {
+        Self::with_buffer(inner, keep, BUFFER_SIZE)
+    }
+
+    /// Like [`Self::new`] with a read buffer of `size` bytes (at least 1), for short
+    /// inputs such as a sniffed file head.
+    pub fn with_buffer(inner: &'r mut dyn Read, keep: usize, size: usize) -> Self {
         OpReader {
             inner,
-            buf: vec![0u8; BUFFER_SIZE].into_boxed_slice(),
+            buf: vec![0u8; size.clamp(1, BUFFER_SIZE)].into_boxed_slice(),
             pos: 0,
             len: 0,
             offset: 0,
@@ -769,6 +775,37 @@ mod tests {
         assert_eq!(got.get(7), Some(&Op::Put(3)));
         assert_eq!(got.get(8), Some(&Op::Get(3)));
         assert_eq!(got.get(9), Some(&Op::Stop));
+    }
+
+    #[test]
+    fn negative_lengths_are_malformed() {
+        let mut binstring = vec![b'T'];
+        binstring.extend_from_slice(&(-1i32).to_le_bytes());
+        assert!(matches!(
+            ops(&binstring, 8).first(),
+            Some(Err(ReadError::Malformed(_)))
+        ));
+        let mut long4 = vec![0x8b];
+        long4.extend_from_slice(&(-5i32).to_le_bytes());
+        assert!(matches!(
+            ops(&long4, 8).first(),
+            Some(Err(ReadError::Malformed(_)))
+        ));
+    }
+
+    #[test]
+    fn text_floats_and_wide_escapes_decode() {
+        let got = ops(b"Finf\nF-1e3\nVa\\U0001F600b\nS\"x\\101\"\n", 64);
+        assert_eq!(got.first(), Some(&Ok(Op::Float(f64::INFINITY))));
+        assert_eq!(got.get(1), Some(&Ok(Op::Float(-1000.0))));
+        match got.get(2) {
+            Some(Ok(Op::Unicode(l))) => assert_eq!(l.kept, "a😀b".as_bytes()),
+            other => panic!("{other:?}"),
+        }
+        match got.get(3) {
+            Some(Ok(Op::PyStr(l))) => assert_eq!(l.kept, b"xA"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -467,6 +467,11 @@ impl<'s, 'l> Machine<'s, 'l> {
     /// Drop nodes from `first` on when nothing older refers to them: the values a batch
     /// APPENDS/SETITEMS put past a container's kept children are garbage, and a big list of
     /// floats must not exhaust the value budget.
+    ///
+    /// Why this is sound: a node newer than `first` can be reached only through the memo,
+    /// a container's kept children or a BUILD state (each of which pins it), or through
+    /// the stack above the mark or value just consumed, which is gone; the target
+    /// container itself is older. The top-of-stack check is a cheap belt and braces.
     fn reclaim_from(&mut self, first: usize) {
         let Ok(first_idx) = Idx::try_from(first) else {
             return;
@@ -962,14 +967,16 @@ impl<'s, 'l> Machine<'s, 'l> {
         if (module == "copyreg" || module == "copy_reg") && name == "add_extension" {
             self.register_extension(args);
         }
+        let mut class_finding = None;
         if instantiates_first_argument(&module, &name)
             && let Some(cls) = tuple_items(&self.arena, args)
                 .and_then(|items| items.first().copied())
                 .and_then(|first| self.global_of(first))
         {
-            self.judge_invocation(cls, call, offset);
+            class_finding = self.judge_invocation(cls, call, offset);
         }
-        Ok(self.judge_invocation(g, call, offset))
+        // The finding a later BUILD or POP annotates: the helper's own, else the class's.
+        Ok(self.judge_invocation(g, call, offset).or(class_finding))
     }
 
     fn judge_invocation(&mut self, g: u32, call: Idx, offset: u64) -> Option<u32> {
