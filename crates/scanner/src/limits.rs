@@ -41,6 +41,9 @@ pub struct Limits {
     pub max_render_depth: usize,
     /// Characters in one rendered explanation.
     pub max_render_chars: usize,
+    /// Nesting of statements and expressions the Python scanner walks; deeper code is
+    /// skipped with a note (keeps the walk within a 2 MB thread stack).
+    pub max_source_nesting: usize,
 }
 
 impl Default for Limits {
@@ -62,6 +65,7 @@ impl Default for Limits {
             max_safetensors_header: 100_000_000,
             max_render_depth: 24,
             max_render_chars: 2000,
+            max_source_nesting: 200,
         }
     }
 }
