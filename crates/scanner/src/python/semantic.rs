@@ -109,7 +109,7 @@ pub struct Scope {
     /// The source range of the construct that opened it.
     pub range: TextRange,
     /// Names bound in this scope.
-    pub bindings: HashMap<String, Value>,
+    pub bindings: Bindings,
     /// Modules star-imported into this scope (`from m import *`), in order.
     pub star_imports: Vec<String>,
 }
@@ -238,6 +238,36 @@ pub fn build(module: &ast::ModModule, max_nesting: usize, max_literal: usize) ->
     }
 }
 
+/// A scope's bindings by name.
+pub type Bindings = HashMap<String, Value>;
+
+/// Join the bindings of two control-flow paths. A name bound on one path only keeps
+/// that binding (a conditional import is still the module); values that disagree become
+/// `Unknown`, except that a module beats `None` (`yaml = None` fallbacks) and two modules
+/// keep the first (`try: import cPickle as pickle / except: import pickle`).
+fn merge_bindings(mut first: Bindings, second: Bindings) -> Bindings {
+    for (name, value) in second {
+        match first.get_mut(&name) {
+            None => {
+                first.insert(name, value);
+            }
+            Some(existing) => {
+                *existing = merge_values(std::mem::replace(existing, Value::Unknown), value)
+            }
+        }
+    }
+    first
+}
+
+fn merge_values(first: Value, second: Value) -> Value {
+    match (first, second) {
+        (a, b) if a == b => a,
+        (symbol @ Value::Symbol { .. }, Value::Symbol { .. } | Value::None)
+        | (Value::None, symbol @ Value::Symbol { .. }) => symbol,
+        _ => Value::Unknown,
+    }
+}
+
 struct Builder<'a> {
     scopes: Vec<Scope>,
     current: ScopeId,
@@ -260,6 +290,31 @@ impl<'a> Builder<'a> {
             star_imports: Vec::new(),
         });
         self.scopes.len() - 1
+    }
+
+    fn current_bindings(&self) -> &Bindings {
+        static EMPTY: std::sync::OnceLock<Bindings> = std::sync::OnceLock::new();
+        self.scopes
+            .get(self.current)
+            .map_or_else(|| EMPTY.get_or_init(Bindings::new), |s| &s.bindings)
+    }
+
+    fn take_current_bindings(&mut self) -> Bindings {
+        self.scopes
+            .get_mut(self.current)
+            .map(|s| std::mem::take(&mut s.bindings))
+            .unwrap_or_default()
+    }
+
+    fn set_current_bindings(&mut self, bindings: Bindings) {
+        if let Some(scope) = self.scopes.get_mut(self.current) {
+            scope.bindings = bindings;
+        }
+    }
+
+    fn merge_into_current(&mut self, other: Bindings) {
+        let current = self.take_current_bindings();
+        self.set_current_bindings(merge_bindings(current, other));
     }
 
     fn bind(&mut self, name: &str, value: Value) {
@@ -656,9 +711,38 @@ impl<'a> Visitor<'a> for Builder<'a> {
             }
             Stmt::For(for_stmt) => {
                 self.visit_expr(&for_stmt.iter);
+                let before = self.current_bindings().clone();
                 self.bind_target(&for_stmt.target, &Value::Unknown);
                 self.visit_body(&for_stmt.body);
                 self.visit_body(&for_stmt.orelse);
+                // The body may run zero times.
+                self.merge_into_current(before);
+            }
+            Stmt::While(while_stmt) => {
+                self.visit_expr(&while_stmt.test);
+                let before = self.current_bindings().clone();
+                self.visit_body(&while_stmt.body);
+                self.visit_body(&while_stmt.orelse);
+                self.merge_into_current(before);
+            }
+            Stmt::If(if_stmt) => {
+                self.visit_expr(&if_stmt.test);
+                let before = self.current_bindings().clone();
+                self.visit_body(&if_stmt.body);
+                let mut merged = self.take_current_bindings();
+                for clause in &if_stmt.elif_else_clauses {
+                    self.set_current_bindings(before.clone());
+                    if let Some(test) = &clause.test {
+                        self.visit_expr(test);
+                    }
+                    self.visit_body(&clause.body);
+                    merged = merge_bindings(merged, self.take_current_bindings());
+                }
+                let has_else = if_stmt.elif_else_clauses.iter().any(|c| c.test.is_none());
+                if !has_else {
+                    merged = merge_bindings(merged, before);
+                }
+                self.set_current_bindings(merged);
             }
             Stmt::With(with) => {
                 for item in &with.items {
@@ -672,9 +756,13 @@ impl<'a> Visitor<'a> for Builder<'a> {
                 self.visit_body(&with.body);
             }
             Stmt::Try(try_stmt) => {
+                let before = self.current_bindings().clone();
                 self.visit_body(&try_stmt.body);
+                self.visit_body(&try_stmt.orelse);
+                let mut merged = self.take_current_bindings();
                 for handler in &try_stmt.handlers {
                     let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    self.set_current_bindings(before.clone());
                     if let Some(kind) = &handler.type_ {
                         self.visit_expr(kind);
                     }
@@ -682,8 +770,9 @@ impl<'a> Visitor<'a> for Builder<'a> {
                         self.bind(name.as_str(), Value::Unknown);
                     }
                     self.visit_body(&handler.body);
+                    merged = merge_bindings(merged, self.take_current_bindings());
                 }
-                self.visit_body(&try_stmt.orelse);
+                self.set_current_bindings(merged);
                 self.visit_body(&try_stmt.finalbody);
             }
             Stmt::Delete(delete) => {
@@ -855,6 +944,28 @@ mod tests {
             loads[1].argument(None, "weights_only"),
             Argument::Given(&Value::Bool(false))
         );
+    }
+
+    #[test]
+    fn branches_merge() {
+        let source = "import torch\nif a:\n    w = True\nelse:\n    w = False\ntorch.load(f, weights_only=w)\ntry:\n    import cPickle as pickle\nexcept ImportError:\n    import pickle\npickle.loads(b)\nif c:\n    s = True\ntorch.load(f, weights_only=s)\n";
+        let parsed = ruff_python_parser::parse_unchecked_source(source, ast::PySourceType::Python);
+        let model = build(parsed.syntax(), 200, 4096);
+        let loads: Vec<_> = model
+            .calls
+            .iter()
+            .filter(|c| c.callee == "torch.load")
+            .collect();
+        assert_eq!(loads.len(), 2);
+        assert_eq!(
+            loads[0].argument(None, "weights_only"),
+            Argument::Given(&Value::Unknown)
+        );
+        assert_eq!(
+            loads[1].argument(None, "weights_only"),
+            Argument::Given(&Value::Bool(true))
+        );
+        assert!(model.calls.iter().any(|c| c.callee == "cPickle.loads"));
     }
 
     #[test]
