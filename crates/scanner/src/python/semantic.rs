@@ -394,9 +394,18 @@ impl<'a> Builder<'a> {
         let next = depth + 1;
         match expr {
             Expr::Name(name) => self.lookup(name.id.as_str()),
-            Expr::Attribute(attribute) => self
-                .resolve_bounded(&attribute.value, next)
-                .derived(&format!(".{}", attribute.attr.as_str())),
+            Expr::Attribute(attribute) => match self.resolve_bounded(&attribute.value, next) {
+                // Only symbols have attributes worth a path; skip the allocation otherwise.
+                Value::Symbol {
+                    mut path,
+                    restricted,
+                } => {
+                    path.push('.');
+                    path.push_str(attribute.attr.as_str());
+                    Value::Symbol { path, restricted }
+                }
+                _ => Value::Unknown,
+            },
             Expr::Subscript(subscript) => {
                 self.resolve_bounded(&subscript.value, next).derived("[]")
             }
