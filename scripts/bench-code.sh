@@ -24,7 +24,7 @@ LIB="$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
 (cd "$ROOT" && timeout 1800 cargo build -q --release -p brine-scanner --example scan_python)
 BRINE_EXAMPLE="$ROOT/target/release/examples/scan_python"
 if (cd "$ROOT" && timeout 1800 cargo build -q --release -p brine 2>/dev/null) \
-   && "$ROOT/target/release/brine" scan --help >/dev/null 2>&1; then
+   && "$ROOT/target/release/brine" scan --help 2>&1 | grep -qi "usage"; then
   BRINE=("$ROOT/target/release/brine" scan --format json)
   echo "brine: CLI"
 else

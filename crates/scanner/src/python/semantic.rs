@@ -196,7 +196,7 @@ impl CallSite<'_> {
 pub struct SemanticModel<'a> {
     /// Every scope; index 0 is the module.
     pub scopes: Vec<Scope>,
-    /// Every call whose callee resolved, in visiting order.
+    /// Every call whose callee resolved (except most builtins), in visiting order.
     pub calls: Vec<CallSite<'a>>,
     /// The first construct skipped because it was nested deeper than the budget.
     pub nesting_cut: Option<TextRange>,
@@ -267,6 +267,17 @@ fn merge_values(first: Value, second: Value) -> Value {
         _ => Value::Unknown,
     }
 }
+
+/// Builtins whose calls are recorded: data sources and dynamic code for a data-flow pass.
+const RECORDED_BUILTINS: &[&str] = &[
+    "open",
+    "input",
+    "eval",
+    "exec",
+    "compile",
+    "__import__",
+    "getattr",
+];
 
 struct Builder<'a> {
     scopes: Vec<Scope>,
@@ -545,6 +556,13 @@ impl<'a> Builder<'a> {
         let Value::Symbol { path, restricted } = self.resolve(&call.func) else {
             return;
         };
+        // Most calls are to builtins (`len`, `print`, `str`...): no rule or data-flow
+        // pass needs them, so their arguments are not resolved.
+        if let Some(builtin) = path.strip_prefix("builtins.")
+            && !RECORDED_BUILTINS.contains(&builtin)
+        {
+            return;
+        }
         let mut positional = Vec::new();
         let mut open_positional = false;
         for arg in &call.arguments.args {
