@@ -149,6 +149,30 @@ fn dispose_deep_tree<T: Send + 'static>(tree: T, text_len: usize) {
     }
 }
 
+/// Decode, parse and model one file, and hand the parsed file and its semantic model
+/// (scopes with their bindings, resolved call sites per scope) to `analyse`: the entry
+/// point for a data-flow pass that reuses the model instead of rebuilding it.
+pub fn with_model<R>(
+    bytes: &[u8],
+    settings: &CodeSettings,
+    analyse: impl FnOnce(&parse::ParsedSource<'_>, &semantic::SemanticModel<'_>) -> R,
+) -> R {
+    let decoded = source::decode(bytes);
+    let parsed = parse::ParsedSource::parse(&decoded.text);
+    let model = semantic::build(
+        parsed.parsed.syntax(),
+        settings.max_nesting,
+        settings.max_kept_literal,
+    );
+    let result = analyse(&parsed, &model);
+    let deep = model.nesting_cut.is_some();
+    drop(model);
+    if deep {
+        dispose_deep_tree(parsed.parsed, decoded.text.len());
+    }
+    result
+}
+
 /// Apply the findings' fixes to `source` (the decoded text the findings point into).
 /// Fixes are applied in order; one that overlaps an earlier one, or whose range does not
 /// fall on character boundaries of `source`, is skipped.
@@ -206,6 +230,18 @@ pub(crate) mod test_support {
 mod tests {
     use super::test_support::rules_hit;
     use super::*;
+
+    #[test]
+    fn the_model_is_reusable() {
+        let source = b"import pickle\ndef f(x):\n    return pickle.loads(x)\n";
+        let (scopes, sink_scope_kind) = with_model(source, &CodeSettings::default(), |_, model| {
+            let site = model.calls.iter().find(|c| c.callee == "pickle.loads");
+            let kind = site.and_then(|c| model.scopes.get(c.scope)).map(|s| s.kind);
+            (model.scopes.len(), kind)
+        });
+        assert_eq!(scopes, 2);
+        assert_eq!(sink_scope_kind, Some(semantic::ScopeKind::Function));
+    }
 
     #[test]
     fn select_and_ignore_by_prefix() {
