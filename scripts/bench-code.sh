@@ -31,7 +31,10 @@ else
   BRINE=("$BRINE_EXAMPLE" --json)
   echo "brine: examples/scan_python (the CLI cannot scan yet)"
 fi
-RUFF=("$VENV/bin/ruff" check --no-cache --isolated --select S301,S302,S506 --output-format json --exit-zero)
+# Ruff excludes `site-packages` (and more) by default and also lints `.pyi` stubs; make it
+# read exactly the `.py` files brine reads, or the comparison is not like for like.
+RUFF=("$VENV/bin/ruff" check --no-cache --isolated --exclude __none__ --extend-exclude '*.pyi'
+      --select S301,S302,S506 --output-format json --exit-zero)
 
 # Prints "median_seconds median_peak_kb" for RUNS runs of the command.
 measure() {

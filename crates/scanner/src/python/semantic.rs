@@ -303,11 +303,11 @@ impl<'a> Builder<'a> {
         self.scopes.len() - 1
     }
 
-    fn current_bindings(&self) -> &Bindings {
-        static EMPTY: std::sync::OnceLock<Bindings> = std::sync::OnceLock::new();
+    fn snapshot_current_bindings(&self) -> Bindings {
         self.scopes
             .get(self.current)
-            .map_or_else(|| EMPTY.get_or_init(Bindings::new), |s| &s.bindings)
+            .map(|s| s.bindings.clone())
+            .unwrap_or_default()
     }
 
     fn take_current_bindings(&mut self) -> Bindings {
@@ -738,7 +738,7 @@ impl<'a> Visitor<'a> for Builder<'a> {
             }
             Stmt::For(for_stmt) => {
                 self.visit_expr(&for_stmt.iter);
-                let before = self.current_bindings().clone();
+                let before = self.snapshot_current_bindings();
                 self.bind_target(&for_stmt.target, &Value::Unknown);
                 self.visit_body(&for_stmt.body);
                 self.visit_body(&for_stmt.orelse);
@@ -747,14 +747,14 @@ impl<'a> Visitor<'a> for Builder<'a> {
             }
             Stmt::While(while_stmt) => {
                 self.visit_expr(&while_stmt.test);
-                let before = self.current_bindings().clone();
+                let before = self.snapshot_current_bindings();
                 self.visit_body(&while_stmt.body);
                 self.visit_body(&while_stmt.orelse);
                 self.merge_into_current(before);
             }
             Stmt::If(if_stmt) => {
                 self.visit_expr(&if_stmt.test);
-                let before = self.current_bindings().clone();
+                let before = self.snapshot_current_bindings();
                 self.visit_body(&if_stmt.body);
                 let mut merged = self.take_current_bindings();
                 for clause in &if_stmt.elif_else_clauses {
@@ -783,7 +783,7 @@ impl<'a> Visitor<'a> for Builder<'a> {
                 self.visit_body(&with.body);
             }
             Stmt::Try(try_stmt) => {
-                let before = self.current_bindings().clone();
+                let before = self.snapshot_current_bindings();
                 self.visit_body(&try_stmt.body);
                 self.visit_body(&try_stmt.orelse);
                 let mut merged = self.take_current_bindings();
