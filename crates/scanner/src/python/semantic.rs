@@ -112,6 +112,8 @@ pub struct Scope {
     pub bindings: Bindings,
     /// Modules star-imported into this scope (`from m import *`), in order.
     pub star_imports: Vec<String>,
+    /// Names declared `global` here: binding them binds in the module scope.
+    pub globals: Vec<String>,
 }
 
 /// A keyword argument with its resolved value.
@@ -214,6 +216,7 @@ pub fn build(module: &ast::ModModule, max_nesting: usize, max_literal: usize) ->
             range: module.range,
             bindings: HashMap::new(),
             star_imports: Vec::new(),
+            globals: Vec::new(),
         }],
         current: 0,
         calls: Vec::new(),
@@ -299,6 +302,7 @@ impl<'a> Builder<'a> {
             range,
             bindings: HashMap::new(),
             star_imports: Vec::new(),
+            globals: Vec::new(),
         });
         self.scopes.len() - 1
     }
@@ -329,7 +333,12 @@ impl<'a> Builder<'a> {
     }
 
     fn bind(&mut self, name: &str, value: Value) {
-        let Some(scope) = self.scopes.get_mut(self.current) else {
+        let declared_global = self
+            .scopes
+            .get(self.current)
+            .is_some_and(|s| s.globals.iter().any(|g| g == name));
+        let target = if declared_global { 0 } else { self.current };
+        let Some(scope) = self.scopes.get_mut(target) else {
             return;
         };
         // `try: import yaml / except ImportError: yaml = None` keeps the module binding.
@@ -802,6 +811,13 @@ impl<'a> Visitor<'a> for Builder<'a> {
                 self.set_current_bindings(merged);
                 self.visit_body(&try_stmt.finalbody);
             }
+            Stmt::Global(global) => {
+                if let Some(scope) = self.scopes.get_mut(self.current) {
+                    scope
+                        .globals
+                        .extend(global.names.iter().map(|n| n.as_str().to_owned()));
+                }
+            }
             Stmt::Delete(delete) => {
                 for target in &delete.targets {
                     self.bind_target(target, &Value::Unknown);
@@ -938,6 +954,12 @@ mod tests {
             "from multiprocessing.connection import Listener\nwith Listener(a) as l:\n    c = l.accept()\n    c.recv()",
             "multiprocessing.connection.Listener().accept().recv"
         ));
+    }
+
+    #[test]
+    fn global_imports_bind_the_module_scope() {
+        let source = "pickle = None\ndef init():\n    global pickle\n    import pickle\ndef use(b):\n    return pickle.loads(b)\n";
+        assert!(has(source, "pickle.loads"));
     }
 
     #[test]
