@@ -114,6 +114,9 @@ pub struct Scope {
     pub star_imports: Vec<String>,
     /// Names declared `global` here: binding them binds in the module scope.
     pub globals: Vec<String>,
+    /// For a method: its first parameter (`self`, `cls`), whose attributes are
+    /// bound in the class scope under `.name`.
+    pub receiver: Option<String>,
 }
 
 /// A keyword argument with its resolved value.
@@ -217,6 +220,7 @@ pub fn build(module: &ast::ModModule, max_nesting: usize, max_literal: usize) ->
             bindings: HashMap::new(),
             star_imports: Vec::new(),
             globals: Vec::new(),
+            receiver: None,
         }],
         current: 0,
         calls: Vec::new(),
@@ -303,6 +307,7 @@ impl<'a> Builder<'a> {
             bindings: HashMap::new(),
             star_imports: Vec::new(),
             globals: Vec::new(),
+            receiver: None,
         });
         self.scopes.len() - 1
     }
@@ -330,6 +335,24 @@ impl<'a> Builder<'a> {
     fn merge_into_current(&mut self, other: Bindings) {
         let current = self.take_current_bindings();
         self.set_current_bindings(merge_bindings(current, other));
+    }
+
+    /// The class scope whose instance `name` is, when `name` is the current method's
+    /// receiver (`self`).
+    fn receiver_class(&self, name: &str) -> Option<ScopeId> {
+        let scope = self.scopes.get(self.current)?;
+        (scope.receiver.as_deref() == Some(name))
+            .then_some(scope.parent)
+            .flatten()
+    }
+
+    /// For `self.name` in a method: the class scope and the key (`.name`) it is bound under.
+    fn receiver_attribute(&self, attribute: &ast::ExprAttribute) -> Option<(ScopeId, String)> {
+        let Expr::Name(object) = &*attribute.value else {
+            return None;
+        };
+        let class = self.receiver_class(object.id.as_str())?;
+        Some((class, format!(".{}", attribute.attr.as_str())))
     }
 
     fn bind(&mut self, name: &str, value: Value) {
@@ -414,6 +437,17 @@ impl<'a> Builder<'a> {
         let next = depth + 1;
         match expr {
             Expr::Name(name) => self.lookup(name.id.as_str()),
+            Expr::Attribute(attribute) if self.receiver_attribute(attribute).is_some() => self
+                .receiver_attribute(attribute)
+                .and_then(|(class, key)| {
+                    // An instance attribute, else a class attribute of the same name.
+                    let bindings = &self.scopes.get(class)?.bindings;
+                    bindings
+                        .get(&key)
+                        .or_else(|| bindings.get(key.trim_start_matches('.')))
+                        .cloned()
+                })
+                .unwrap_or(Value::Unknown),
             Expr::Attribute(attribute) => match self.resolve_bounded(&attribute.value, next) {
                 // Only symbols have attributes worth a path; skip the allocation otherwise.
                 Value::Symbol {
@@ -534,6 +568,15 @@ impl<'a> Builder<'a> {
                 }
             }
             Expr::Starred(starred) => self.bind_target(&starred.value, &Value::Unknown),
+            // `self.loader = pickle.Unpickler(f)` binds `.loader` in the class scope.
+            Expr::Attribute(attribute) => match self.receiver_attribute(attribute) {
+                Some((class, key)) => {
+                    if let Some(scope) = self.scopes.get_mut(class) {
+                        scope.bindings.insert(key, value.clone());
+                    }
+                }
+                None => self.visit_expr(target),
+            },
             // Attribute and subscript targets bind no name; their sub-expressions may call.
             other => self.visit_expr(other),
         }
@@ -651,7 +694,18 @@ impl<'a> Builder<'a> {
             self.visit_decorator(decorator);
         }
         self.visit_parameter_defaults(&function.parameters);
+        let in_class = self
+            .scopes
+            .get(self.current)
+            .is_some_and(|s| s.kind == ScopeKind::Class);
         let scope = self.open_scope(ScopeKind::Function, function.name.as_str(), function.range);
+        if in_class {
+            let parameters = &function.parameters;
+            let first = parameters.posonlyargs.iter().chain(&parameters.args).next();
+            if let (Some(first), Some(opened)) = (first, self.scopes.get_mut(scope)) {
+                opened.receiver = Some(first.parameter.name.as_str().to_owned());
+            }
+        }
         self.deferred.push_back((scope, function));
         self.bind(function.name.as_str(), Value::Unknown);
     }
@@ -960,6 +1014,14 @@ mod tests {
     fn global_imports_bind_the_module_scope() {
         let source = "pickle = None\ndef init():\n    global pickle\n    import pickle\ndef use(b):\n    return pickle.loads(b)\n";
         assert!(has(source, "pickle.loads"));
+    }
+
+    #[test]
+    fn instance_attributes_carry_values() {
+        let source = "import pickle\nclass Reader:\n    def __init__(self, f):\n        self.unpickler = pickle.Unpickler(f)\n    def read(self):\n        return self.unpickler.load()\n";
+        assert!(has(source, "pickle.Unpickler().load"));
+        let other = "import pickle\nclass R:\n    def read(self, other):\n        return other.unpickler.load()\n";
+        assert!(!callees(other).iter().any(|c| c.contains("Unpickler")));
     }
 
     #[test]
