@@ -9,10 +9,13 @@
 //! `multiprocessing.Pipe()[].recv`. A name nobody bound resolves to `builtins.<name>`, so
 //! `pickle.loads` without an import of `pickle` is not the module.
 //!
-//! Bindings are processed in statement order (last write wins); function bodies are
-//! deferred to the end of their enclosing scope, as Python runs them after the module
-//! body. Constants (`True`, strings, numbers, `None`, dicts of constants) are propagated
-//! so rules can read keyword values such as `weights_only=SAFE` or `**kwargs`.
+//! Bindings are processed in statement order; the paths through `if`/`elif`/`else`,
+//! `try`/`except` and loops are joined (disagreeing constants become unknown). Function
+//! bodies are deferred to the end of their enclosing scope, as Python runs them after the
+//! module body; `global` names bind in the module scope, and `self.attr = ...` in a method
+//! binds `.attr` in the class scope so other methods see it. Constants (`True`, strings,
+//! numbers, `None`, dicts of constants) are propagated so rules can read keyword values
+//! such as `weights_only=SAFE` or `**kwargs`.
 //!
 //! The model (scopes with their final bindings, and every resolved call site with the
 //! scope it is in) is public so that a data-flow pass can reuse it.
