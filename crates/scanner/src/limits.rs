@@ -63,6 +63,9 @@ pub struct Limits {
     /// Records read from a user-supplied advisory database (`--advisory-db`, e.g. OSV's
     /// `PyPI/all.zip`); each zip member is also held to `max_config_bytes`.
     pub max_advisory_records: usize,
+    /// Nesting of statements and expressions the Python scanner walks; deeper code is
+    /// skipped with a note (keeps the walk within a 2 MB thread stack).
+    pub max_source_nesting: usize,
 }
 
 impl Default for Limits {
@@ -94,6 +97,7 @@ impl Default for Limits {
             max_manifest_bytes: 8 << 20,
             max_manifest_includes: 256,
             max_advisory_records: 1_000_000,
+            max_source_nesting: 200,
         }
     }
 }
