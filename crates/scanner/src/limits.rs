@@ -41,6 +41,10 @@ pub struct Limits {
     pub max_render_depth: usize,
     /// Characters in one rendered explanation.
     pub max_render_chars: usize,
+    /// Memory one decompressor may claim for its window or dictionary (lzma, xz, zstd, 7z).
+    pub max_decoder_memory: u64,
+    /// Bytes of a stream's head kept to recognise its format (joblib markers, tar headers).
+    pub max_sniff_head: usize,
 }
 
 impl Default for Limits {
@@ -62,6 +66,8 @@ impl Default for Limits {
             max_safetensors_header: 100_000_000,
             max_render_depth: 24,
             max_render_chars: 2000,
+            max_decoder_memory: 128 << 20,
+            max_sniff_head: 64 << 10,
         }
     }
 }
