@@ -57,6 +57,8 @@ pub struct Ctx<'a> {
     pub limits: &'a Limits,
     members_left: Cell<usize>,
     members_exhausted: Cell<bool>,
+    /// Whether a zip member declaring bomb sizes was reported (later ones are skipped silently).
+    pub bomb_reported: Cell<bool>,
 }
 
 impl<'a> Ctx<'a> {
@@ -67,6 +69,7 @@ impl<'a> Ctx<'a> {
             limits,
             members_left: Cell::new(limits.max_archive_members),
             members_exhausted: Cell::new(false),
+            bomb_reported: Cell::new(false),
         }
     }
 

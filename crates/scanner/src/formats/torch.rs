@@ -21,7 +21,6 @@ use crate::pickle::{Flavor, StreamOptions};
 use crate::rules::container::{
     torch_storage_mismatch, torchscript_code, torchscript_dangerous_code,
 };
-use crate::source::{Cursor, ReadAt, Window};
 
 /// Pickles before the raw storages of a legacy checkpoint.
 const LEGACY_PICKLES: usize = 5;
@@ -60,14 +59,6 @@ impl Layout {
         })
     }
 
-    /// `<root>/data/<key>`: a tensor storage, never read.
-    #[must_use]
-    pub fn is_storage(&self, name: &str) -> bool {
-        name.strip_prefix(&self.root)
-            .and_then(|rest| rest.strip_prefix("data/"))
-            .is_some_and(|key| !key.is_empty() && !key.contains('/'))
-    }
-
     /// `<root>/code/**.py`: TorchScript source.
     #[must_use]
     pub fn is_code(&self, name: &str) -> bool {
@@ -79,13 +70,6 @@ impl Layout {
     #[must_use]
     pub fn is_main_pickle(&self, name: &str) -> bool {
         name.strip_prefix(&self.root) == Some("data.pkl")
-    }
-
-    /// Whether a member is a storage by both its names (a member named as a storage in
-    /// only one header is analysed like any other member).
-    #[must_use]
-    pub fn is_storage_entry(&self, entry: &Entry) -> bool {
-        entry.listed && self.is_storage(&entry.name) && self.is_storage(&entry.local_name)
     }
 
     /// The listing of TorchScript code members, if any.
@@ -105,30 +89,31 @@ impl Layout {
         ))]
     }
 
-    /// Compare the storage keys `data.pkl` references with the `data/` members.
+    /// The key of a `<root>/data/<key>` storage member.
     #[must_use]
-    pub fn check_storages(
-        &self,
-        data: &dyn ReadAt,
-        entry: &Entry,
-        storages: &[String],
-        ctx: &Ctx<'_>,
-    ) -> Vec<Finding> {
-        // torch.save stores data.pkl uncompressed; a compressed one is still analysed
-        // as a pickle, only this cross-check is skipped.
-        if entry.method != 0 {
-            return Vec::new();
-        }
-        let window = Window::new(data, entry.data_offset, entry.compressed_size);
-        let Ok(pickle) =
-            super::read_bounded(&mut Cursor::new(&window, 0), ctx.limits.max_member_bytes)
-        else {
-            return Vec::new();
-        };
-        let referenced = storage_keys(&pickle, ctx.limits.max_pickle_memo);
-        let present: BTreeSet<&str> = storages
+    pub fn storage_key<'n>(&self, name: &'n str) -> Option<&'n str> {
+        name.strip_prefix(&self.root)?
+            .strip_prefix("data/")
+            .filter(|key| !key.is_empty() && !key.contains('/'))
+    }
+
+    /// Whether a member is a storage `data.pkl` references, by both its names: only
+    /// those are skipped unread; any other member is analysed by content.
+    #[must_use]
+    pub fn is_referenced_storage(&self, entry: &Entry, referenced: &BTreeSet<String>) -> bool {
+        let key_of = |name: &str| self.storage_key(name).map(str::to_owned);
+        entry.listed
+            && key_of(&entry.name).is_some_and(|k| referenced.contains(&k))
+            && key_of(&entry.local_name).is_some_and(|k| referenced.contains(&k))
+    }
+
+    /// Compare the storage keys `data.pkl` references with the `data/<key>` members.
+    #[must_use]
+    pub fn check_storages(&self, referenced: &BTreeSet<String>, entries: &[Entry]) -> Vec<Finding> {
+        let present: BTreeSet<&str> = entries
             .iter()
-            .filter_map(|s| s.strip_prefix(&self.root)?.strip_prefix("data/"))
+            .filter(|e| e.listed)
+            .filter_map(|e| self.storage_key(&e.name))
             .collect();
         let mut findings = Vec::new();
         let missing: Vec<&str> = referenced
@@ -149,7 +134,7 @@ impl Layout {
             .collect();
         if !extra.is_empty() {
             findings.push(torch_storage_mismatch::finding(format!(
-                "`data/` members no storage in data.pkl references: {}",
+                "`data/` members no storage in data.pkl references (analysed by content): {}",
                 extra.join(", ")
             )));
         }
@@ -366,8 +351,8 @@ mod tests {
     #[test]
     fn layout_any_root() {
         let layout = Layout::detect(&["my_model/data.pkl", "my_model/data/0"]).unwrap();
-        assert!(layout.is_storage("my_model/data/0"));
-        assert!(!layout.is_storage("my_model/data.pkl"));
+        assert_eq!(layout.storage_key("my_model/data/0"), Some("0"));
+        assert_eq!(layout.storage_key("my_model/data.pkl"), None);
         assert!(layout.is_main_pickle("my_model/data.pkl"));
         assert!(Layout::detect(&["x/notdata.pkl"]).is_none());
     }

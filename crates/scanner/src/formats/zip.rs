@@ -12,15 +12,15 @@
 //! Must never extract to disk, trust a declared size, or read a member it does not
 //! analyse beyond its first bytes.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{self, Read};
 
 use super::compress::{self, Codec};
 use super::{Ctx, Outcome, analyze_at, analyze_with_head, archive, sniff, torch};
 use crate::finding::{FileKind, Finding};
 use crate::rules::container::{
-    archive_link_member, archive_malformed, zip_duplicate_member, zip_extra_data, zip_flag_anomaly,
-    zip_hidden_member, zip_missing_directory, zip_name_mismatch,
+    archive_link_member, archive_malformed, decompression_bomb, zip_duplicate_member,
+    zip_extra_data, zip_flag_anomaly, zip_hidden_member, zip_missing_directory, zip_name_mismatch,
 };
 use crate::source::{Cursor, ReadAt, Window};
 
@@ -49,6 +49,8 @@ pub struct Entry {
     pub data_offset: u64,
     /// Compressed size.
     pub compressed_size: u64,
+    /// Uncompressed size as declared (a claim, checked against the ratio budget).
+    pub uncompressed_size: u64,
     /// Whether the Unix mode says symlink.
     pub symlink: bool,
     /// Whether the central directory lists it.
@@ -76,6 +78,7 @@ struct LocalHeader {
     flags: u16,
     method: u16,
     compressed_size: u64,
+    uncompressed_size: u64,
     name: String,
     data_offset: u64,
 }
@@ -137,6 +140,7 @@ fn read_local(data: &dyn ReadAt, offset: u64) -> Option<LocalHeader> {
         compressed_size = zip64_compressed_size(extra).unwrap_or(compressed_size);
     }
     Some(LocalHeader {
+        uncompressed_size: u64::from(le32(&fixed, 22)),
         flags: le16(&fixed, 6),
         method: le16(&fixed, 8),
         compressed_size,
@@ -250,6 +254,7 @@ fn read_central<R: rawzip::ReaderAt>(
             header_offset,
             data_offset: local.data_offset,
             compressed_size: record.compressed_size_hint(),
+            uncompressed_size: record.uncompressed_size_hint(),
             symlink: record.mode().is_symlink(),
             listed: true,
             name,
@@ -308,6 +313,7 @@ fn walk_locals(
                 header_offset: offset,
                 data_offset: local.data_offset,
                 compressed_size: size,
+                uncompressed_size: local.uncompressed_size,
                 symlink: false,
                 listed: false,
             });
@@ -379,34 +385,35 @@ pub fn scan(data: &dyn ReadAt, ctx: &Ctx<'_>, depth: usize) -> Outcome {
         FileKind::Zip
     };
     let mut findings = directory.findings.clone();
+    let referenced = layout
+        .as_ref()
+        .map(|layout| referenced_storages(data, &directory, layout, ctx))
+        .unwrap_or_default();
+    if let Some(layout) = &layout {
+        findings.extend(layout.check_storages(&referenced, &directory.entries));
+    }
     for entry in &directory.entries {
         findings.extend(entry_findings(entry));
         if entry.symlink {
             continue;
         }
         if let Some(layout) = &layout {
-            if layout.is_storage_entry(entry) {
+            if layout.is_referenced_storage(entry, &referenced) {
                 continue;
             }
             if layout.is_code(&entry.name) {
                 findings.extend(torch::scan_code_member(
                     &entry.name,
-                    &member_reader(data, entry, ctx),
+                    &member_bytes(data, entry, ctx.limits.max_config_bytes, ctx),
                 ));
                 continue;
             }
         }
-        let outcome = analyze_member(data, entry, ctx, depth);
-        if let Some(layout) = &layout
-            && layout.is_main_pickle(&entry.name)
-        {
-            findings.extend(layout.check_storages(
-                data,
-                entry,
-                &storages_of(&directory, layout),
-                ctx,
-            ));
+        if let Some(report) = declared_bomb(entry, ctx) {
+            findings.extend(report);
+            continue;
         }
+        let outcome = analyze_member(data, entry, ctx, depth);
         findings.extend(outcome.inside(&entry.name).findings);
     }
     if let Some(layout) = &layout {
@@ -415,13 +422,41 @@ pub fn scan(data: &dyn ReadAt, ctx: &Ctx<'_>, depth: usize) -> Outcome {
     Outcome::of(kind, findings)
 }
 
-fn storages_of(directory: &Directory, layout: &torch::Layout) -> Vec<String> {
+/// The storage keys the checkpoint's `data.pkl` references (empty when unreadable).
+fn referenced_storages(
+    data: &dyn ReadAt,
+    directory: &Directory,
+    layout: &torch::Layout,
+    ctx: &Ctx<'_>,
+) -> BTreeSet<String> {
     directory
         .entries
         .iter()
-        .filter(|e| layout.is_storage_entry(e))
-        .map(|e| e.name.clone())
-        .collect()
+        .find(|e| e.listed && layout.is_main_pickle(&e.name))
+        .and_then(|e| member_bytes(data, e, ctx.limits.max_member_bytes, ctx).ok())
+        .map(|bytes| torch::storage_keys(&bytes, ctx.limits.max_pickle_memo))
+        .unwrap_or_default()
+}
+
+/// A member whose declared sizes exceed the ratio or size budget is a bomb: it is
+/// reported (once per artifact, so a nest of bombs yields one finding) and not opened.
+fn declared_bomb(entry: &Entry, ctx: &Ctx<'_>) -> Option<Option<Finding>> {
+    let limits = ctx.limits;
+    let ratio_exceeded = entry.uncompressed_size > limits.ratio_check_after
+        && entry.uncompressed_size / entry.compressed_size.max(1) > limits.max_compression_ratio;
+    if !ratio_exceeded && entry.uncompressed_size <= limits.max_decompressed_bytes {
+        return None;
+    }
+    if ctx.bomb_reported.replace(true) {
+        return Some(None);
+    }
+    Some(Some(
+        decompression_bomb::finding(format!(
+            "`{}` declares {} bytes from {} compressed: not decompressed",
+            entry.name, entry.uncompressed_size, entry.compressed_size
+        ))
+        .at_offset(entry.header_offset),
+    ))
 }
 
 fn entry_findings(entry: &Entry) -> Vec<Finding> {
@@ -464,11 +499,19 @@ fn member_window<'a>(data: &'a dyn ReadAt, entry: &Entry) -> Window<'a> {
     Window::new(data, entry.data_offset, entry.compressed_size)
 }
 
-/// The member's decompressed bytes, bounded, for small text members (TorchScript code).
-fn member_reader(data: &dyn ReadAt, entry: &Entry, ctx: &Ctx<'_>) -> Result<Vec<u8>, Box<Finding>> {
+/// A member's decompressed bytes, at most `max`.
+fn member_bytes(
+    data: &dyn ReadAt,
+    entry: &Entry,
+    max: u64,
+    ctx: &Ctx<'_>,
+) -> Result<Vec<u8>, Box<Finding>> {
     let window = member_window(data, entry);
+    if entry.method == 0 {
+        return super::read_bounded(&mut Cursor::new(&window, 0), max);
+    }
     let mut reader = open_member(&window, entry, ctx)?;
-    super::read_bounded(&mut reader, ctx.limits.max_config_bytes)
+    super::read_bounded(&mut reader, max)
 }
 
 fn codec_of(method: u16) -> Option<Codec> {
