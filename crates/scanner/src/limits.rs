@@ -21,6 +21,10 @@ pub struct Limits {
     pub max_kept_literal: usize,
     /// Pickles back to back in one stream.
     pub max_pickles_per_stream: usize,
+    /// Children of one pickle container kept for rendering; the rest are counted only.
+    pub max_kept_children: usize,
+    /// How deep pickles embedded in literals (a pickle in a bytes argument) are followed.
+    pub max_nested_pickle_depth: usize,
     /// Bytes produced by one decompression stream.
     pub max_decompressed_bytes: u64,
     /// Decompressed-to-compressed ratio tolerated once past `ratio_check_after` bytes.
@@ -56,6 +60,8 @@ impl Default for Limits {
             max_pickle_values: 4_000_000,
             max_kept_literal: 4096,
             max_pickles_per_stream: 1024,
+            max_kept_children: 32,
+            max_nested_pickle_depth: 2,
             max_decompressed_bytes: 8 << 30,
             max_compression_ratio: 200,
             ratio_check_after: 64 << 20,

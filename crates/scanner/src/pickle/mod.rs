@@ -8,13 +8,26 @@
 //! It must never import, execute or evaluate anything, never recurse on input-controlled
 //! depth, and never allocate beyond [`crate::Limits`].
 //!
-//! PLACEHOLDER API: the pickle workstream replaces the bodies below.
+//! Layout: [`opcodes`] decodes, [`vm`] runs one pickle, [`value`] holds and renders
+//! symbolic values, [`policy`] judges globals; this module drives a whole stream
+//! (pickles back to back, trailing data, joblib's interleaved arrays) and sniffs.
+
+pub mod opcodes;
+pub mod policy;
+#[cfg(test)]
+pub(crate) mod testasm;
+#[cfg(test)]
+mod tests;
+pub mod value;
+pub mod vm;
 
 use std::io::Read;
 
-use crate::finding::{Finding, Severity, Verdict};
+use crate::finding::{Finding, Verdict};
 use crate::limits::Limits;
-
+use crate::rules::pickle as rules;
+use opcodes::{Op, OpReader, ReadError};
+use vm::{Break, End, Machine, StreamState};
 /// How the stream is laid out around its pickles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Flavor {
@@ -58,6 +71,10 @@ pub struct StreamReport {
     pub pickles: usize,
     /// Bytes consumed from the reader.
     pub consumed: u64,
+    /// Opcodes run.
+    pub opcodes: u64,
+    /// Calls whose result the stream threw away with POP (a way to hide a call).
+    pub discarded_calls: usize,
 }
 
 impl StreamReport {
@@ -69,24 +86,168 @@ impl StreamReport {
 }
 
 /// Whether `head` (the first bytes of a file or member) starts like a pickle stream.
+///
+/// Protocol 2+ pickles start with PROTO; protocol 0/1 pickles have no header, so they are
+/// accepted only when their first opcodes decode as a plausible pickle prefix.
 #[must_use]
 pub fn sniff(head: &[u8]) -> bool {
-    head.first() == Some(&0x80) && head.get(1).is_some_and(|p| *p <= 5)
+    match head {
+        [0x80, proto, rest @ ..] if *proto <= 5 => {
+            rest.first().is_none_or(|op| OPCODE_BYTES.contains(op))
+        }
+        [first, ..] if PLAUSIBLE_FIRST_OPS.contains(first) => decodes_plausibly(head, 3),
+        _ => false,
+    }
+}
+
+/// Opcodes a protocol 0/1 pickle of real data starts with (containers, objects, text-form
+/// scalars); binary scalar opcodes are left out because they are ordinary letters.
+const PLAUSIBLE_FIRST_OPS: &[u8] = b"(]})cINLFSV";
+
+/// Every opcode byte of protocols 0–5.
+const OPCODE_BYTES: &[u8] =
+    b"IJKMLSTUBCNVXFG]ael)t}dsu0(2g1hjpqrcRbiotP.Q\x80\x81\x82\x83\x84\x85\x86\x87\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x90\x91\x92\x93\x94\x95\x96\x97\x98";
+
+/// Whether the opcodes in `head` decode without error, with identifier-like GLOBAL
+/// fields, reaching `needed` opcodes or a STOP.
+fn decodes_plausibly(head: &[u8], needed: usize) -> bool {
+    let mut cursor = head;
+    let mut reader = OpReader::new(&mut cursor, 256);
+    let mut decoded = 0;
+    loop {
+        match reader.next_op() {
+            Ok(Some(located)) => {
+                decoded += 1;
+                match located.op {
+                    Op::Unknown(_) => return false,
+                    Op::Global { module, name } | Op::Inst { module, name }
+                        if !is_dotted_identifier(&module.kept)
+                            || !is_dotted_identifier(&name.kept) =>
+                    {
+                        return false;
+                    }
+                    Op::Stop => return decoded >= needed.min(2),
+                    _ => {}
+                }
+                if decoded >= needed {
+                    return true;
+                }
+            }
+            Ok(None) => return decoded >= needed,
+            // A prefix cut mid-opcode is fine once enough opcodes decoded.
+            Err(ReadError::Truncated { .. }) => return decoded >= needed,
+            Err(_) => return false,
+        }
+    }
+}
+
+fn is_dotted_identifier(text: &[u8]) -> bool {
+    !text.is_empty()
+        && text.split(|b| *b == b'.').all(|part| {
+            part.first()
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+                && part.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        })
 }
 
 /// Analyse a stream of pickles.
 pub fn analyze_stream(
-    _reader: &mut dyn Read,
-    _options: StreamOptions,
-    _limits: &Limits,
+    reader: &mut dyn Read,
+    options: StreamOptions,
+    limits: &Limits,
 ) -> StreamReport {
+    analyze_at_depth(reader, options, limits, 0)
+}
+
+/// Analyse a stream that is nested `depth` pickles deep (a pickle inside a literal).
+pub(crate) fn analyze_at_depth(
+    reader: &mut dyn Read,
+    options: StreamOptions,
+    limits: &Limits,
+    depth: usize,
+) -> StreamReport {
+    let mut state = StreamState::new(limits, depth);
+    let mut reader = OpReader::new(reader, limits.max_kept_literal);
+    let mut pickles = 0usize;
+    loop {
+        let start = reader.offset();
+        let findings_before = state.findings.len();
+        let globals_before = state.globals.len();
+        let end = Machine::new(&mut state, options.flavor).run(&mut reader);
+        match end {
+            End::Stopped => pickles += 1,
+            End::Empty => {
+                if pickles == 0 {
+                    state.findings.push(rules::malformed_stream::finding(
+                        "the stream is empty",
+                        start,
+                    ));
+                }
+                break;
+            }
+            End::Broken(Break::Malformed { why, offset }) => {
+                let harmless_garbage = pickles > 0
+                    && state.globals.len() == globals_before
+                    && state
+                        .findings
+                        .get(findings_before..)
+                        .unwrap_or_default()
+                        .iter()
+                        .all(|f| f.verdict < Verdict::Dangerous);
+                if harmless_garbage {
+                    state.findings.truncate(findings_before);
+                    state
+                        .findings
+                        .push(rules::trailing_data::finding(start, &why));
+                } else {
+                    state
+                        .findings
+                        .push(rules::malformed_stream::finding(&why, offset));
+                }
+                break;
+            }
+            End::Broken(Break::Limit { why, offset }) => {
+                state
+                    .findings
+                    .push(rules::limit_exceeded::finding(&why, offset));
+                break;
+            }
+        }
+        if options.max_pickles.is_some_and(|max| pickles >= max) {
+            break;
+        }
+        match reader.at_eof() {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(e) => {
+                let at = reader.offset();
+                state
+                    .findings
+                    .push(rules::malformed_stream::finding(&e.to_string(), at));
+                break;
+            }
+        }
+        if pickles >= limits.max_pickles_per_stream {
+            let at = reader.offset();
+            state.findings.push(rules::limit_exceeded::finding(
+                &format!(
+                    "more than {} pickles in one stream",
+                    limits.max_pickles_per_stream
+                ),
+                at,
+            ));
+            break;
+        }
+    }
+    state.sweep_references();
+    let mut findings: Vec<Finding> = state.findings;
+    findings.sort_by_key(|f| f.offset.unwrap_or(0));
     StreamReport {
-        findings: vec![Finding::new(
-            "BRN000",
-            Severity::Medium,
-            Verdict::Error,
-            "pickle analysis placeholder",
-        )],
-        ..StreamReport::default()
+        findings,
+        globals: state.globals,
+        pickles,
+        consumed: reader.offset(),
+        opcodes: state.opcodes,
+        discarded_calls: state.discarded_calls,
     }
 }
