@@ -20,14 +20,12 @@ fn verdict(report: &ArtifactReport) -> Verdict {
     brine_scanner::finding::combine(report.findings.iter().map(|f| f.verdict))
 }
 
-/// The pickle machine reported on the stream at `path`: dangerous, or (while the
-/// machine is the placeholder that errors on every stream) its placeholder finding.
+/// The pickle machine judged the stream at `path` dangerous.
 fn payload_at(report: &ArtifactReport, path: &[&str]) -> bool {
-    report.findings.iter().any(|f| {
-        f.member == path
-            && f.rule.starts_with("BRN0")
-            && (f.rule == "BRN000" || f.verdict == Verdict::Dangerous)
-    })
+    report
+        .findings
+        .iter()
+        .any(|f| f.member == path && f.rule.starts_with("BRN0") && f.verdict == Verdict::Dangerous)
 }
 
 fn has_rule(report: &ArtifactReport, rule: &str) -> bool {
@@ -647,4 +645,61 @@ fn seven_zip_members_of_any_name() {
     let report = scan(&out.into_inner());
     assert_eq!(report.kind, FileKind::SevenZip);
     assert_payload(&report, &["model/pytorch_model.bin"]);
+}
+
+// ---------------------------------------------------------------- real files (gen_real.py)
+
+fn real_files() -> Vec<(String, Vec<u8>)> {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/containers/real");
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(path).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn real_benign_files_are_never_dangerous() {
+    let mut seen = 0;
+    for (name, bytes) in real_files()
+        .into_iter()
+        .filter(|(n, _)| !n.starts_with("evil_"))
+    {
+        let report = scan(&bytes);
+        assert_not_dangerous(&report);
+        let expected = match name.rsplit('.').next() {
+            Some("joblib") => FileKind::Joblib,
+            Some("npy") => FileKind::Numpy,
+            Some("npz") => FileKind::Npz,
+            _ => FileKind::Compressed,
+        };
+        assert_eq!(report.kind, expected, "{name}");
+        seen += 1;
+    }
+    assert!(seen >= 14);
+}
+
+#[test]
+fn real_malicious_files_are_dangerous() {
+    let mut seen = 0;
+    for (name, bytes) in real_files()
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("evil_"))
+    {
+        let report = scan(&bytes);
+        assert_eq!(
+            verdict(&report),
+            Verdict::Dangerous,
+            "{name}: {:#?}",
+            report.findings
+        );
+        seen += 1;
+    }
+    assert!(seen >= 10);
 }
