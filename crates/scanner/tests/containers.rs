@@ -703,3 +703,28 @@ fn real_malicious_files_are_dangerous() {
     }
     assert!(seen >= 10);
 }
+
+#[test]
+fn seven_zip_bomb_is_not_decompressed() {
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut writer = sevenz_rust2::ArchiveWriter::new(&mut out).unwrap();
+        let zeros = vec![0u8; 4 << 20];
+        writer
+            .push_archive_entry(
+                sevenz_rust2::ArchiveEntry::new_file("zeros.bin"),
+                Some(&zeros[..]),
+            )
+            .unwrap();
+        writer.finish().unwrap();
+    }
+    let bytes = out.into_inner();
+    let tight = Limits {
+        ratio_check_after: 1 << 20,
+        ..Limits::default()
+    };
+    let report = scan_artifact(&&bytes[..], &tight).unwrap();
+    assert!(has_rule(&report, "BRN208"), "{:#?}", report.findings);
+    let report = scan(&bytes);
+    assert!(!has_rule(&report, "BRN208"));
+}

@@ -14,8 +14,11 @@ use std::io::{self, Read, Seek, SeekFrom};
 use super::sniff::{parse_octal, tar_checksum_ok};
 use super::{Ctx, Outcome, analyze_stream};
 use crate::finding::{FileKind, Finding};
-use crate::rules::container::{archive_link_member, archive_malformed, archive_path_traversal};
+use crate::rules::container::{
+    archive_link_member, archive_malformed, archive_path_traversal, decompression_bomb,
+};
 use crate::source::ReadAt;
+use sevenz_rust2::EntryDecision;
 
 const BLOCK: u64 = 512;
 /// Longest GNU long name or PAX header read; longer ones are malformed.
@@ -255,20 +258,35 @@ pub fn scan_7z(data: &dyn ReadAt, ctx: &Ctx<'_>, depth: usize) -> Outcome {
     };
     reader.set_thread_count(1);
     let mut findings = Vec::new();
-    let walked = reader.for_each_entries(|entry, body| {
+    let archive_size = data.size().max(1);
+    let walked = reader.for_each_entries_with_decision(|entry, body| {
         if entry.is_directory() {
-            return Ok(true);
+            return Ok(EntryDecision::Continue);
         }
         if let Err(exhausted) = ctx.take_member() {
             findings.extend(exhausted.map(|f| *f));
-            return Ok(false);
+            return Ok(EntryDecision::Stop);
         }
         let name = entry.name().to_owned();
+        // 7z decodes (and checks) every byte of a block: a member that declares more
+        // than the budget, or far more than the whole archive could hold, stops the walk.
+        let declared = entry.size();
+        if declared > ctx.limits.max_decompressed_bytes
+            || (declared > ctx.limits.ratio_check_after
+                && declared / archive_size > ctx.limits.max_compression_ratio)
+        {
+            let mut bomb = decompression_bomb::finding(format!(
+                "7z member declares {declared} bytes from a {archive_size}-byte archive: not decompressed"
+            ));
+            bomb.inside(&name);
+            findings.push(bomb);
+            return Ok(EntryDecision::Stop);
+        }
         findings.extend(traversal_finding(&name));
         let mut bounded = body.take(ctx.limits.max_decompressed_bytes);
         let outcome = analyze_stream(&mut bounded, ctx, depth + 1);
         findings.extend(outcome.inside(&name).findings);
-        Ok(true)
+        Ok(EntryDecision::Continue)
     });
     if let Err(error) = walked {
         findings.push(archive_malformed::finding(format!(
