@@ -147,10 +147,7 @@ pub fn scan_tar(reader: &mut dyn Read, ctx: &Ctx<'_>, depth: usize) -> Outcome {
             )));
             break;
         }
-        if findings
-            .iter()
-            .any(|f| f.rule == crate::rules::container::archive_limit_exceeded::META.code)
-        {
+        if ctx.exhausted() {
             break;
         }
     }
@@ -260,6 +257,9 @@ pub fn scan_7z(data: &dyn ReadAt, ctx: &Ctx<'_>, depth: usize) -> Outcome {
     let mut findings = Vec::new();
     let archive_size = data.size().max(1);
     let walked = reader.for_each_entries_with_decision(|entry, body| {
+        if ctx.exhausted() {
+            return Ok(EntryDecision::Stop);
+        }
         if entry.is_directory() {
             return Ok(EntryDecision::Continue);
         }

@@ -92,6 +92,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Whether the member budget has run out: containers stop opening members.
+    #[must_use]
+    pub fn exhausted(&self) -> bool {
+        self.members_exhausted.get()
+    }
+
     /// The finding for a level beyond `max_archive_depth`, if `depth` is one.
     #[must_use]
     pub fn too_deep(&self, depth: usize) -> Option<Finding> {

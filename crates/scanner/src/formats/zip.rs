@@ -176,7 +176,13 @@ pub fn read_directory(data: &dyn ReadAt, ctx: &Ctx<'_>) -> Directory {
     let mut known_sizes: BTreeMap<u64, u64> = BTreeMap::new();
     let walk_start = match located {
         Ok(archive) => {
-            read_central(data, &archive, &mut buffer, ctx, &mut directory);
+            let complete = read_central(data, &archive, &mut buffer, ctx, &mut directory);
+            if !complete && ctx.exhausted() {
+                // With the member budget spent, neither the bytes around a partial
+                // directory nor a local walk can be judged.
+                report_duplicates(&mut directory);
+                return directory;
+            }
             let end = archive.end_offset();
             if end < data.size() {
                 directory.findings.push(zip_extra_data::finding(format!(
@@ -218,22 +224,22 @@ fn read_central<R: rawzip::ReaderAt>(
     buffer: &mut [u8],
     ctx: &Ctx<'_>,
     directory: &mut Directory,
-) {
+) -> bool {
     let mut records = archive.entries(buffer);
     loop {
         let record = match records.next_entry() {
             Ok(Some(record)) => record,
-            Ok(None) => break,
+            Ok(None) => return true,
             Err(error) => {
                 directory.findings.push(archive_malformed::finding(format!(
                     "zip central directory ends early: {error}"
                 )));
-                break;
+                return false;
             }
         };
         if let Err(exhausted) = ctx.take_member() {
             directory.findings.extend(exhausted.map(|f| *f));
-            break;
+            return false;
         }
         let name = String::from_utf8_lossy(record.file_path().as_bytes()).into_owned();
         let header_offset = record.local_header_offset();
@@ -393,6 +399,9 @@ pub fn scan(data: &dyn ReadAt, ctx: &Ctx<'_>, depth: usize) -> Outcome {
         findings.extend(layout.check_storages(&referenced, &directory.entries));
     }
     for entry in &directory.entries {
+        if ctx.exhausted() {
+            break;
+        }
         findings.extend(entry_findings(entry));
         if entry.symlink {
             continue;
