@@ -728,3 +728,63 @@ fn seven_zip_bomb_is_not_decompressed() {
     let report = scan(&bytes);
     assert!(!has_rule(&report, "BRN208"));
 }
+
+#[test]
+fn nullifai_seven_zip_wrapped_torch_with_broken_pickle() {
+    let checkpoint = torch_with("archive", &broken_malicious_pickle(), |_| {});
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut writer = sevenz_rust2::ArchiveWriter::new(&mut out).unwrap();
+        writer
+            .push_archive_entry(
+                sevenz_rust2::ArchiveEntry::new_file("model.pt"),
+                Some(&checkpoint[..]),
+            )
+            .unwrap();
+        writer.finish().unwrap();
+    }
+    let report = scan(&out.into_inner());
+    assert_eq!(report.kind, FileKind::SevenZip);
+    assert_payload(&report, &["model.pt", "archive/data.pkl"]);
+}
+
+#[test]
+fn legacy_torch_tar_members_by_content() {
+    let evil = malicious_pickle();
+    let benign = benign_pickle();
+    let tar = build_tar(&[
+        TarMember {
+            name: "sys_info",
+            data: &benign,
+            typeflag: b'0',
+            link: "",
+        },
+        TarMember {
+            name: "pickle",
+            data: &evil,
+            typeflag: b'0',
+            link: "",
+        },
+        TarMember {
+            name: "storages",
+            data: &benign,
+            typeflag: b'0',
+            link: "",
+        },
+        TarMember {
+            name: "tensors",
+            data: &benign,
+            typeflag: b'0',
+            link: "",
+        },
+    ]);
+    let report = scan(&tar);
+    assert_payload(&report, &["pickle"]);
+    let clean = build_tar(&[TarMember {
+        name: "pickle",
+        data: &benign,
+        typeflag: b'0',
+        link: "",
+    }]);
+    assert_not_dangerous(&scan(&clean));
+}
