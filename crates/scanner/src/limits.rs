@@ -25,6 +25,12 @@ pub struct Limits {
     pub max_kept_children: usize,
     /// How deep pickles embedded in literals (a pickle in a bytes argument) are followed.
     pub max_nested_pickle_depth: usize,
+    /// Findings of one rule kept per pickle stream; the rest are counted only.
+    pub max_findings_per_rule: usize,
+    /// Distinct globals per pickle stream.
+    pub max_pickle_globals: usize,
+    /// Literal bytes kept per pickle in total (each literal also obeys `max_kept_literal`).
+    pub max_pickle_kept_bytes: usize,
     /// Bytes produced by one decompression stream.
     pub max_decompressed_bytes: u64,
     /// Decompressed-to-compressed ratio tolerated once past `ratio_check_after` bytes.
@@ -62,6 +68,9 @@ impl Default for Limits {
             max_pickles_per_stream: 1024,
             max_kept_children: 32,
             max_nested_pickle_depth: 2,
+            max_findings_per_rule: 100,
+            max_pickle_globals: 100_000,
+            max_pickle_kept_bytes: 64 << 20,
             max_decompressed_bytes: 8 << 30,
             max_compression_ratio: 200,
             ratio_check_after: 64 << 20,

@@ -54,9 +54,10 @@ pub struct GlobalRef {
     pub module: String,
     /// Name (possibly dotted) as written in the stream.
     pub name: String,
-    /// Offset of the opcode that pushed it.
+    /// Offset of the opcode that first pushed it.
     pub offset: u64,
-    /// Whether the stream calls it (directly or through what it returns).
+    /// Whether the stream calls it (directly, after a memo fetch, or by instantiating it
+    /// through `copyreg._reconstructor`-style helpers).
     pub invoked: bool,
 }
 
@@ -65,7 +66,8 @@ pub struct GlobalRef {
 pub struct StreamReport {
     /// Findings, with offsets relative to the start of the stream.
     pub findings: Vec<Finding>,
-    /// Every global referenced, in stream order.
+    /// Every distinct global referenced (GLOBAL, STACK_GLOBAL, INST, resolved EXT, or a
+    /// constant `getattr` on a global), in order of first reference.
     pub globals: Vec<GlobalRef>,
     /// Complete pickles read.
     pub pickles: usize,
@@ -75,6 +77,10 @@ pub struct StreamReport {
     pub opcodes: u64,
     /// Calls whose result the stream threw away with POP (a way to hide a call).
     pub discarded_calls: usize,
+    /// Findings left out because their rule hit `max_findings_per_rule`.
+    pub suppressed_findings: usize,
+    /// Persistent ids loaded (PERSID/BINPERSID; torch storages).
+    pub persistent_ids: u64,
 }
 
 impl StreamReport {
@@ -109,11 +115,15 @@ const OPCODE_BYTES: &[u8] =
     b"IJKMLSTUBCNVXFG]ael)t}dsu0(2g1hjpqrcRbiotP.Q\x80\x81\x82\x83\x84\x85\x86\x87\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x90\x91\x92\x93\x94\x95\x96\x97\x98";
 
 /// Whether the opcodes in `head` decode without error, with identifier-like GLOBAL
-/// fields, reaching `needed` opcodes or a STOP.
+/// fields and a stack that never underflows, reaching `needed` opcodes or a STOP.
+/// Text like `Note:` decodes as opcodes (`N`, `o`, `t`, `e`) but OBJ without a MARK
+/// underflows, so it is rejected.
 fn decodes_plausibly(head: &[u8], needed: usize) -> bool {
     let mut cursor = head;
-    let mut reader = OpReader::new(&mut cursor, 256);
+    let mut reader = OpReader::with_buffer(&mut cursor, 256, head.len());
     let mut decoded = 0;
+    // Items per mark frame: frames[0] is the bottom of the stack.
+    let mut frames: Vec<usize> = vec![0];
     loop {
         match reader.next_op() {
             Ok(Some(located)) => {
@@ -126,8 +136,12 @@ fn decodes_plausibly(head: &[u8], needed: usize) -> bool {
                     {
                         return false;
                     }
-                    Op::Stop => return decoded >= needed.min(2),
-                    _ => {}
+                    Op::Stop => return decoded >= needed.min(2) && frames.last() >= Some(&1),
+                    op => {
+                        if !apply_stack_effect(&op, &mut frames) {
+                            return false;
+                        }
+                    }
                 }
                 if decoded >= needed {
                     return true;
@@ -139,6 +153,60 @@ fn decodes_plausibly(head: &[u8], needed: usize) -> bool {
             Err(_) => return false,
         }
     }
+}
+
+/// Apply an opcode's effect on stack depth; false on underflow or a missing MARK.
+fn apply_stack_effect(op: &Op, frames: &mut Vec<usize>) -> bool {
+    // Opcodes that consume everything above the last MARK, and what they leave behind:
+    // a new value, the container below the mark (still there), or nothing.
+    let from_mark = match op {
+        Op::Mark => {
+            frames.push(0);
+            return true;
+        }
+        Op::Tuple | Op::List | Op::Dict | Op::FrozenSet | Op::Inst { .. } => Some((0, 1)),
+        Op::Obj => Some((1, 1)),
+        Op::Appends | Op::SetItems | Op::AddItems => Some((0, 0)),
+        Op::PopMark => Some((0, 0)),
+        _ => None,
+    };
+    if let Some((min_items, pushes)) = from_mark {
+        let needs_container = matches!(op, Op::Appends | Op::SetItems | Op::AddItems);
+        if frames.len() < 2 || frames.pop().unwrap_or(0) < min_items {
+            return false;
+        }
+        let Some(below) = frames.last_mut() else {
+            return false;
+        };
+        if needs_container && *below == 0 {
+            return false;
+        }
+        *below += pushes;
+        return true;
+    }
+    // (items needed, items popped, items pushed) within the current frame.
+    let (needs, pops, pushes) = match op {
+        Op::Pop | Op::Put(_) | Op::Memoize | Op::ReadonlyBuffer => {
+            (1, usize::from(matches!(op, Op::Pop)), 0)
+        }
+        Op::Dup => (1, 0, 1),
+        Op::Append | Op::Build => (2, 1, 0),
+        Op::SetItem => (3, 2, 0),
+        Op::Reduce | Op::NewObj | Op::StackGlobal => (2, 2, 1),
+        Op::NewObjEx => (3, 3, 1),
+        Op::TupleN(n) => (usize::from(*n), usize::from(*n), 1),
+        Op::BinPersId => (1, 1, 1),
+        Op::Proto(_) | Op::Frame(_) => (0, 0, 0),
+        _ => (0, 0, 1),
+    };
+    let Some(top) = frames.last_mut() else {
+        return false;
+    };
+    if *top < needs {
+        return false;
+    }
+    *top = *top - pops + pushes;
+    true
 }
 
 fn is_dotted_identifier(text: &[u8]) -> bool {
@@ -186,16 +254,13 @@ pub(crate) fn analyze_at_depth(
                 break;
             }
             End::Broken(Break::Malformed { why, offset }) => {
+                // Bytes after a complete pickle that break without importing or
+                // reporting anything are trailing data, not a broken pickle. The break
+                // itself is always reported, whatever the per-rule cap.
                 let harmless_garbage = pickles > 0
                     && state.globals.len() == globals_before
-                    && state
-                        .findings
-                        .get(findings_before..)
-                        .unwrap_or_default()
-                        .iter()
-                        .all(|f| f.verdict < Verdict::Dangerous);
+                    && state.findings.len() == findings_before;
                 if harmless_garbage {
-                    state.findings.truncate(findings_before);
                     state
                         .findings
                         .push(rules::trailing_data::finding(start, &why));
@@ -249,5 +314,7 @@ pub(crate) fn analyze_at_depth(
         consumed: reader.offset(),
         opcodes: state.opcodes,
         discarded_calls: state.discarded_calls,
+        suppressed_findings: state.suppressed_findings,
+        persistent_ids: state.persistent_ids,
     }
 }

@@ -211,9 +211,15 @@ pub struct OpReader<'r> {
 impl<'r> OpReader<'r> {
     /// A reader keeping at most `keep` bytes of each literal.
     pub fn new(inner: &'r mut dyn Read, keep: usize) -> Self {
+        Self::with_buffer(inner, keep, BUFFER_SIZE)
+    }
+
+    /// Like [`Self::new`] with a read buffer of `size` bytes (at least 1), for short
+    /// inputs such as a sniffed file head.
+    pub fn with_buffer(inner: &'r mut dyn Read, keep: usize, size: usize) -> Self {
         OpReader {
             inner,
-            buf: vec![0u8; BUFFER_SIZE].into_boxed_slice(),
+            buf: vec![0u8; size.clamp(1, BUFFER_SIZE)].into_boxed_slice(),
             pos: 0,
             len: 0,
             offset: 0,
@@ -254,27 +260,6 @@ impl<'r> OpReader<'r> {
                 Err(e) => return Err(ReadError::Io(e.to_string())),
             }
         }
-    }
-
-    /// Up to `n` (≤ buffer size) next bytes without consuming them.
-    pub fn peek(&mut self, n: usize) -> Result<&[u8], ReadError> {
-        let n = n.min(self.buf.len());
-        if self.len - self.pos < n && !self.eof {
-            self.buf.copy_within(self.pos..self.len, 0);
-            self.len -= self.pos;
-            self.pos = 0;
-            while self.len < n && !self.eof {
-                let target = self.buf.get_mut(self.len..).unwrap_or_default();
-                match self.inner.read(target) {
-                    Ok(0) => self.eof = true,
-                    Ok(k) => self.len += k,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(e) => return Err(ReadError::Io(e.to_string())),
-                }
-            }
-        }
-        let end = self.len.min(self.pos + n);
-        Ok(self.buf.get(self.pos..end).unwrap_or_default())
     }
 
     /// Whether the input is exhausted.

@@ -89,6 +89,10 @@ const SAFE_GLOBALS: &[(&str, &str)] = &[
     ("numpy", "ndarray"),
     ("numpy.core.multiarray", "_reconstruct"),
     ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"),
+    ("numpy._core.multiarray", "scalar"),
     ("joblib.numpy_pickle", "NumpyArrayWrapper"),
     ("_codecs", "encode"),
 ];
@@ -103,6 +107,7 @@ const STDLIB: &[&str] = &[
     "codecs",
     "_codecs",
     "collections",
+    "colorsys",
     "copy",
     "copyreg",
     "ctypes",

@@ -17,8 +17,8 @@ pub type Idx = u32;
 pub struct Children {
     /// The first children, at most `max_kept_children`.
     pub kept: Vec<Idx>,
-    /// Children beyond the kept ones.
-    pub dropped: u64,
+    /// Children beyond the kept ones (saturating).
+    pub dropped: u32,
 }
 
 impl Children {
@@ -39,6 +39,23 @@ pub enum CallKind {
     Call,
     /// NEWOBJ, NEWOBJ_EX: `cls.__new__(cls, *args, **kwargs)`.
     New,
+}
+
+/// A call: what is called, with what, and what happened to its result.
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// What is called.
+    pub callee: Idx,
+    /// The positional arguments (normally a tuple).
+    pub args: Idx,
+    /// Keyword arguments (NEWOBJ_EX).
+    pub kwargs: Option<Idx>,
+    /// How the call came about.
+    pub kind: CallKind,
+    /// State applied by BUILD, if any.
+    pub state: Option<Idx>,
+    /// Index of the finding emitted for this call, to note a discarded result.
+    pub finding: Option<u32>,
 }
 
 /// The kind of a text or bytes literal.
@@ -86,21 +103,9 @@ pub enum Node {
     FrozenSet(Children),
     /// A global: index into the stream's global table.
     Global(u32),
-    /// The result of a call.
-    Call {
-        /// What is called.
-        callee: Idx,
-        /// The positional arguments (normally a tuple).
-        args: Idx,
-        /// Keyword arguments (NEWOBJ_EX).
-        kwargs: Option<Idx>,
-        /// How the call came about.
-        kind: CallKind,
-        /// State applied by BUILD, if any.
-        state: Option<Idx>,
-        /// Index of the finding emitted for this call, to note a discarded result.
-        finding: Option<u32>,
-    },
+    /// The result of a call (boxed: calls are rarer than leaves, and every node pays
+    /// for the largest variant).
+    Call(Box<Call>),
     /// `persistent_load(pid)`.
     PersistentId(Idx),
     /// An extension code that no `copyreg.add_extension` in the stream registered.
@@ -248,13 +253,14 @@ impl Renderer<'_> {
                 }
                 None => out.push('?'),
             },
-            Node::Call {
-                callee,
-                args,
-                kwargs,
-                kind,
-                ..
-            } => {
+            Node::Call(call) => {
+                let Call {
+                    callee,
+                    args,
+                    kwargs,
+                    kind,
+                    ..
+                } = call.as_ref();
                 let mut head = String::new();
                 self.node(*callee, depth + 1, &mut head);
                 match kind {
@@ -398,14 +404,14 @@ mod tests {
                 kept: vec![1],
                 dropped: 0,
             }),
-            Node::Call {
+            Node::Call(Box::new(Call {
                 callee: 0,
                 args: 2,
                 kwargs: None,
                 kind: CallKind::Call,
                 state: None,
                 finding: None,
-            },
+            })),
         ];
         let r = Renderer {
             arena: &arena,

@@ -11,9 +11,11 @@
 
 use std::collections::HashMap;
 
-use super::opcodes::{IntArg, Literal, Located, Op, OpReader, ReadError};
+use super::opcodes::{IntArg, Located, Op, OpReader, ReadError};
 use super::policy::{self, Judgement};
-use super::value::{CallKind, Children, Idx, Node, Renderer, TextKind, const_str, tuple_items};
+use super::value::{
+    Call, CallKind, Children, Idx, Node, Renderer, TextKind, const_str, tuple_items,
+};
 use super::{Flavor, GlobalRef};
 use crate::finding::{Finding, Verdict};
 use crate::limits::Limits;
@@ -68,6 +70,12 @@ pub struct StreamState<'l> {
     pub opcodes: u64,
     /// Calls whose result was discarded by POP.
     pub discarded_calls: usize,
+    /// Findings per rule, for the per-rule cap.
+    per_rule: HashMap<&'static str, usize>,
+    /// Findings dropped by the per-rule cap.
+    pub suppressed_findings: usize,
+    /// PERSID/BINPERSID opcodes seen (torch storages are persistent ids).
+    pub persistent_ids: u64,
 }
 
 impl<'l> StreamState<'l> {
@@ -84,15 +92,46 @@ impl<'l> StreamState<'l> {
             reported: std::collections::HashSet::new(),
             opcodes: 0,
             discarded_calls: 0,
+            per_rule: HashMap::new(),
+            suppressed_findings: 0,
+            persistent_ids: 0,
         }
     }
 
-    fn intern_global(&mut self, module: String, name: String, offset: u64) -> u32 {
+    /// Whether one more finding of `rule` fits under the per-rule cap.
+    #[must_use]
+    pub fn wants(&self, rule: &str) -> bool {
+        self.per_rule.get(rule).copied().unwrap_or(0) < self.limits.max_findings_per_rule
+    }
+
+    /// Add a finding unless its rule is over the cap; returns its index.
+    pub fn add(&mut self, finding: Finding) -> Option<u32> {
+        if !self.wants(finding.rule) {
+            self.suppressed_findings = self.suppressed_findings.saturating_add(1);
+            return None;
+        }
+        *self.per_rule.entry(finding.rule).or_insert(0) += 1;
+        let at = u32::try_from(self.findings.len()).ok();
+        self.findings.push(finding);
+        at
+    }
+
+    fn intern_global(&mut self, module: String, name: String, offset: u64) -> Result<u32, Break> {
         let key = (module, name);
         if let Some(g) = self.global_index.get(&key) {
-            return *g;
+            return Ok(*g);
         }
-        let g = u32::try_from(self.globals.len()).unwrap_or(u32::MAX);
+        let over = Break::Limit {
+            why: format!(
+                "more than {} distinct globals",
+                self.limits.max_pickle_globals
+            ),
+            offset,
+        };
+        if self.globals.len() >= self.limits.max_pickle_globals {
+            return Err(over);
+        }
+        let g = u32::try_from(self.globals.len()).map_err(|_| over)?;
         self.globals.push(GlobalRef {
             module: key.0.clone(),
             name: key.1.clone(),
@@ -100,7 +139,7 @@ impl<'l> StreamState<'l> {
             invoked: false,
         });
         self.global_index.insert(key, g);
-        g
+        Ok(g)
     }
 
     fn first_report(&mut self, g: u32, rule: &'static str) -> bool {
@@ -131,7 +170,61 @@ impl<'l> StreamState<'l> {
             if let Some(f) = finding
                 && self.first_report(g, f.rule)
             {
-                self.findings.push(f);
+                self.add(f);
+            }
+        }
+    }
+}
+
+/// The memo: slots below the memo budget in a dense vector (MEMOIZE and picklers count
+/// up from 0), any others in a map. Never larger than the budget allows.
+struct Memo {
+    dense: Vec<Idx>,
+    dense_limit: usize,
+    sparse: HashMap<u64, Idx>,
+    /// Slots in use.
+    len: usize,
+}
+
+/// Marks an empty dense slot; no node gets this index (see [`Machine::new_node`]).
+const EMPTY_SLOT: Idx = Idx::MAX;
+
+impl Memo {
+    fn new(dense_limit: usize) -> Self {
+        Memo {
+            dense: Vec::new(),
+            dense_limit,
+            sparse: HashMap::new(),
+            len: 0,
+        }
+    }
+
+    fn get(&self, slot: u64) -> Option<Idx> {
+        match usize::try_from(slot) {
+            Ok(i) if i < self.dense_limit => {
+                self.dense.get(i).copied().filter(|v| *v != EMPTY_SLOT)
+            }
+            _ => self.sparse.get(&slot).copied(),
+        }
+    }
+
+    fn insert(&mut self, slot: u64, idx: Idx) {
+        match usize::try_from(slot) {
+            Ok(i) if i < self.dense_limit => {
+                if i >= self.dense.len() {
+                    self.dense.resize(i + 1, EMPTY_SLOT);
+                }
+                if let Some(cell) = self.dense.get_mut(i) {
+                    if *cell == EMPTY_SLOT {
+                        self.len += 1;
+                    }
+                    *cell = idx;
+                }
+            }
+            _ => {
+                if self.sparse.insert(slot, idx).is_none() {
+                    self.len += 1;
+                }
             }
         }
     }
@@ -146,11 +239,18 @@ pub struct Machine<'s, 'l> {
     flavor: Flavor,
     arena: Vec<Node>,
     stack: Vec<Idx>,
-    marks: Vec<usize>,
-    memo: HashMap<u64, Idx>,
+    /// Per mark: the stack length and the arena length when it was set.
+    marks: Vec<(usize, usize)>,
+    memo: Memo,
+    /// Highest node index an older node (memo, container, BUILD target) refers to;
+    /// nodes above it that nothing kept can be reclaimed.
+    pinned: Option<Idx>,
+    /// Literals already analysed as embedded pickles.
+    nested_checked: std::collections::BTreeSet<Idx>,
+    /// Literal bytes kept so far in this pickle.
+    kept_bytes: usize,
     proto_seen: bool,
     first_op: bool,
-    frame_reported: (bool, bool),
 }
 
 fn malformed(why: impl Into<String>, offset: u64) -> Break {
@@ -164,6 +264,31 @@ fn from_read_error(e: ReadError, offset: u64) -> Break {
     match e {
         ReadError::Truncated { at, .. } => malformed(e.to_string(), at),
         other => malformed(other.to_string(), offset),
+    }
+}
+
+/// The item size numpy gives `numpy.dtype(code)` after `__setstate__` with `elsize`:
+/// the state's size counts only for flexible kinds (void, bytes, str), as in numpy.
+pub(crate) fn numpy_itemsize(code: &str, elsize: Option<i64>) -> Option<u64> {
+    let code = code.trim_start_matches(['<', '>', '=', '|']);
+    let kind = code.chars().next()?;
+    if matches!(kind, 'V' | 'S' | 'U' | 'a')
+        && let Some(size) = elsize.and_then(|e| u64::try_from(e).ok())
+        && size > 0
+    {
+        return Some(size);
+    }
+    let digits: String = code
+        .chars()
+        .skip(1)
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let count = digits.parse::<u64>().ok()?;
+    if kind == 'U' {
+        // Unicode arrays hold UCS-4 code points.
+        count.checked_mul(4)
+    } else {
+        Some(count)
     }
 }
 
@@ -199,16 +324,19 @@ fn is_dunder(text: &str) -> bool {
 impl<'s, 'l> Machine<'s, 'l> {
     /// A machine for one pickle of the stream.
     pub fn new(state: &'s mut StreamState<'l>, flavor: Flavor) -> Self {
+        let memo_budget = state.limits.max_pickle_memo;
         Machine {
             state,
             flavor,
             arena: Vec::new(),
             stack: Vec::new(),
             marks: Vec::new(),
-            memo: HashMap::new(),
+            memo: Memo::new(memo_budget),
+            pinned: None,
+            nested_checked: std::collections::BTreeSet::new(),
+            kept_bytes: 0,
             proto_seen: false,
             first_op: true,
-            frame_reported: (false, false),
         }
     }
 
@@ -251,25 +379,12 @@ impl<'s, 'l> Machine<'s, 'l> {
         }
     }
 
-    fn note_frame_issues(&mut self, reader: &OpReader<'_>) {
-        let issues = reader.frame_issues;
-        if let Some(at) = issues.straddled_at
-            && !self.frame_reported.0
-        {
-            self.frame_reported.0 = true;
-            self.state.findings.push(rules::structural_tamper::finding(
-                "an opcode straddles the end of its FRAME",
-                at,
-            ));
+    fn note_frame_issues(&mut self, reader: &mut OpReader<'_>) {
+        if let Some(at) = reader.frame_issues.straddled_at.take() {
+            self.tamper("an opcode straddles the end of its FRAME", at);
         }
-        if let Some(at) = issues.nested_at
-            && !self.frame_reported.1
-        {
-            self.frame_reported.1 = true;
-            self.state.findings.push(rules::structural_tamper::finding(
-                "a FRAME begins before the previous frame ends",
-                at,
-            ));
+        if let Some(at) = reader.frame_issues.nested_at.take() {
+            self.tamper("a FRAME begins before the previous frame ends", at);
         }
     }
 
@@ -279,7 +394,7 @@ impl<'s, 'l> Machine<'s, 'l> {
             let eof = reader.at_eof().unwrap_or(true);
             if eof {
                 // CPython reads a whole frame up front, so this load fails: fail closed.
-                self.state.findings.push(rules::malformed_stream::finding(
+                self.state.add(rules::malformed_stream::finding(
                     &format!("the last FRAME claims {left} bytes more than the stream holds"),
                     at,
                 ));
@@ -307,10 +422,13 @@ impl<'s, 'l> Machine<'s, 'l> {
                 offset,
             });
         }
-        let idx = Idx::try_from(self.arena.len()).map_err(|_| Break::Limit {
-            why: "value index overflow".into(),
-            offset,
-        })?;
+        let idx = Idx::try_from(self.arena.len())
+            .ok()
+            .filter(|i| *i != EMPTY_SLOT)
+            .ok_or_else(|| Break::Limit {
+                why: "value index overflow".into(),
+                offset,
+            })?;
         self.arena.push(node);
         Ok(idx)
     }
@@ -335,7 +453,37 @@ impl<'s, 'l> Machine<'s, 'l> {
     }
 
     fn mark_floor(&self) -> usize {
-        self.marks.last().copied().unwrap_or(0)
+        self.marks.last().map_or(0, |m| m.0)
+    }
+
+    fn pin(&mut self, idx: Idx) {
+        self.pinned = Some(self.pinned.map_or(idx, |p| p.max(idx)));
+    }
+
+    fn is_pinned(&self, idx: Idx) -> bool {
+        self.pinned.is_some_and(|p| p >= idx)
+    }
+
+    /// Drop nodes from `first` on when nothing older refers to them: the values a batch
+    /// APPENDS/SETITEMS put past a container's kept children are garbage, and a big list of
+    /// floats must not exhaust the value budget.
+    ///
+    /// Why this is sound: a node newer than `first` can be reached only through the memo,
+    /// a container's kept children or a BUILD state (each of which pins it), or through
+    /// the stack above the mark or value just consumed, which is gone; the target
+    /// container itself is older. The top-of-stack check is a cheap belt and braces.
+    fn reclaim_from(&mut self, first: usize) {
+        let Ok(first_idx) = Idx::try_from(first) else {
+            return;
+        };
+        if first < self.arena.len()
+            && !self.is_pinned(first_idx)
+            && self.stack.iter().rev().take(1).all(|top| *top < first_idx)
+        {
+            self.arena.truncate(first);
+            // Indices from `first` on will name new nodes.
+            drop(self.nested_checked.split_off(&first_idx));
+        }
     }
 
     fn pop(&mut self, offset: u64) -> Result<Idx, Break> {
@@ -359,11 +507,19 @@ impl<'s, 'l> Machine<'s, 'l> {
 
     /// Pop everything above the last mark, and the mark.
     fn pop_mark(&mut self, offset: u64) -> Result<Vec<Idx>, Break> {
-        let mark = self
+        self.pop_mark_with_arena(offset).map(|(items, _)| items)
+    }
+
+    /// Like [`Self::pop_mark`], also returning the arena length when the mark was set.
+    fn pop_mark_with_arena(&mut self, offset: u64) -> Result<(Vec<Idx>, usize), Break> {
+        let (stack_len, arena_len) = self
             .marks
             .pop()
             .ok_or_else(|| malformed("a MARK is missing", offset))?;
-        Ok(self.stack.split_off(mark.min(self.stack.len())))
+        Ok((
+            self.stack.split_off(stack_len.min(self.stack.len())),
+            arena_len,
+        ))
     }
 
     fn children(&self, items: &[Idx]) -> Children {
@@ -375,11 +531,19 @@ impl<'s, 'l> Machine<'s, 'l> {
         c
     }
 
-    fn text_node(kind: TextKind, lit: Literal) -> Node {
+    /// A literal node, keeping bytes only while the pickle's kept-bytes budget lasts.
+    fn text_node(&mut self, kind: TextKind, mut kept: Vec<u8>, full_len: u64) -> Node {
+        let room = self
+            .state
+            .limits
+            .max_pickle_kept_bytes
+            .saturating_sub(self.kept_bytes);
+        kept.truncate(room);
+        self.kept_bytes = self.kept_bytes.saturating_add(kept.len());
         Node::Text {
             kind,
-            kept: lit.kept.into_boxed_slice(),
-            full_len: lit.full_len,
+            kept: kept.into_boxed_slice(),
+            full_len,
         }
     }
 
@@ -412,7 +576,7 @@ impl<'s, 'l> Machine<'s, 'l> {
     }
 
     fn push_global(&mut self, module: String, name: String, offset: u64) -> Step {
-        let g = self.state.intern_global(module, name, offset);
+        let g = self.state.intern_global(module, name, offset)?;
         self.push_new(Node::Global(g), offset)
     }
 
@@ -444,10 +608,10 @@ impl<'s, 'l> Machine<'s, 'l> {
                         offset,
                     });
                 }
-                self.marks.push(self.stack.len());
+                self.marks.push((self.stack.len(), self.arena.len()));
             }
             Op::Pop => {
-                if self.marks.last() == Some(&self.stack.len()) {
+                if self.marks.last().map(|m| m.0) == Some(self.stack.len()) {
                     self.marks.pop();
                 } else {
                     let idx = self.pop(offset)?;
@@ -478,17 +642,20 @@ impl<'s, 'l> Machine<'s, 'l> {
                 } else {
                     text.len() as u64
                 };
-                let node = Node::Text {
-                    kind: TextKind::Str,
-                    kept: text.into_bytes().into_boxed_slice(),
-                    full_len,
-                };
+                let node = self.text_node(TextKind::Str, text.into_bytes(), full_len);
                 self.push_new(node, offset)?;
             }
-            Op::Unicode(lit) => self.push_new(Self::text_node(TextKind::Str, lit), offset)?,
-            Op::Bytes(lit) => self.push_new(Self::text_node(TextKind::Bytes, lit), offset)?,
+            Op::Unicode(lit) => {
+                let node = self.text_node(TextKind::Str, lit.kept, lit.full_len);
+                self.push_new(node, offset)?;
+            }
+            Op::Bytes(lit) => {
+                let node = self.text_node(TextKind::Bytes, lit.kept, lit.full_len);
+                self.push_new(node, offset)?;
+            }
             Op::ByteArray(lit) => {
-                self.push_new(Self::text_node(TextKind::ByteArray, lit), offset)?;
+                let node = self.text_node(TextKind::ByteArray, lit.kept, lit.full_len);
+                self.push_new(node, offset)?;
             }
             Op::NextBuffer => {
                 self.tamper(
@@ -525,11 +692,13 @@ impl<'s, 'l> Machine<'s, 'l> {
                 let value = self.pop(offset)?;
                 let target = self.top(offset)?;
                 self.extend(target, &[value]);
+                self.reclaim_from(value as usize);
             }
             Op::Appends => {
-                let items = self.pop_mark(offset)?;
+                let (items, arena_len) = self.pop_mark_with_arena(offset)?;
                 let target = self.top(offset)?;
                 self.extend(target, &items);
+                self.reclaim_from(arena_len);
             }
             Op::EmptyDict => self.push_new(Node::Dict(Children::default()), offset)?,
             Op::Dict => {
@@ -545,20 +714,23 @@ impl<'s, 'l> Machine<'s, 'l> {
                 let key = self.pop(offset)?;
                 let target = self.top(offset)?;
                 self.extend(target, &[key, value]);
+                self.reclaim_from(key.min(value) as usize);
             }
             Op::SetItems => {
-                let items = self.pop_mark(offset)?;
+                let (items, arena_len) = self.pop_mark_with_arena(offset)?;
                 if items.len() % 2 != 0 {
                     return Err(malformed("SETITEMS with an odd number of items", offset));
                 }
                 let target = self.top(offset)?;
                 self.extend(target, &items);
+                self.reclaim_from(arena_len);
             }
             Op::EmptySet => self.push_new(Node::Set(Children::default()), offset)?,
             Op::AddItems => {
-                let items = self.pop_mark(offset)?;
+                let (items, arena_len) = self.pop_mark_with_arena(offset)?;
                 let target = self.top(offset)?;
                 self.extend(target, &items);
+                self.reclaim_from(arena_len);
             }
             Op::FrozenSet => {
                 let items = self.pop_mark(offset)?;
@@ -594,7 +766,7 @@ impl<'s, 'l> Machine<'s, 'l> {
                 let items = self.pop_mark(offset)?;
                 let module = String::from_utf8_lossy(&module.kept).into_owned();
                 let name = String::from_utf8_lossy(&name.kept).into_owned();
-                let g = self.state.intern_global(module, name, offset);
+                let g = self.state.intern_global(module, name, offset)?;
                 let callee = self.new_node(Node::Global(g), offset)?;
                 let c = self.children(&items);
                 let args = self.new_node(Node::Tuple(c), offset)?;
@@ -640,16 +812,18 @@ impl<'s, 'l> Machine<'s, 'l> {
                     self.push_global(m, n, offset)?;
                 } else {
                     self.state
-                        .findings
-                        .push(rules::unresolved_extension::finding(code, offset));
+                        .add(rules::unresolved_extension::finding(code, offset));
                     self.push_new(Node::Extension(code), offset)?;
                 }
             }
             Op::PersId(lit) => {
-                let pid = self.new_node(Self::text_node(TextKind::Str, lit), offset)?;
+                self.state.persistent_ids = self.state.persistent_ids.saturating_add(1);
+                let node = self.text_node(TextKind::Str, lit.kept, lit.full_len);
+                let pid = self.new_node(node, offset)?;
                 self.push_new(Node::PersistentId(pid), offset)?;
             }
             Op::BinPersId => {
+                self.state.persistent_ids = self.state.persistent_ids.saturating_add(1);
                 let pid = self.pop(offset)?;
                 self.push_new(Node::PersistentId(pid), offset)?;
             }
@@ -659,11 +833,11 @@ impl<'s, 'l> Machine<'s, 'l> {
             }
             Op::Memoize => {
                 let top = self.top(offset)?;
-                let slot = self.memo.len() as u64;
+                let slot = self.memo.len as u64;
                 self.memo_put(slot, top, offset)?;
             }
             Op::Get(slot) => {
-                let idx = *self.memo.get(&slot).ok_or_else(|| {
+                let idx = self.memo.get(slot).ok_or_else(|| {
                     malformed(
                         format!("memo slot {slot} is read but was never written"),
                         offset,
@@ -680,12 +854,11 @@ impl<'s, 'l> Machine<'s, 'l> {
 
     fn tamper(&mut self, why: &str, offset: u64) {
         self.state
-            .findings
-            .push(rules::structural_tamper::finding(why, offset));
+            .add(rules::structural_tamper::finding(why, offset));
     }
 
     fn memo_put(&mut self, slot: u64, idx: Idx, offset: u64) -> Step {
-        if !self.memo.contains_key(&slot) && self.memo.len() >= self.state.limits.max_pickle_memo {
+        if self.memo.get(slot).is_none() && self.memo.len >= self.state.limits.max_pickle_memo {
             return Err(Break::Limit {
                 why: format!(
                     "more than {} memo entries",
@@ -695,23 +868,33 @@ impl<'s, 'l> Machine<'s, 'l> {
             });
         }
         self.memo.insert(slot, idx);
+        self.pin(idx);
         Ok(())
     }
 
     /// APPEND/SETITEM/ADDITEMS into a container node; other targets keep nothing.
     fn extend(&mut self, target: Idx, items: &[Idx]) {
         let cap = self.state.limits.max_kept_children;
+        let mut newest_kept = None;
         if let Some(Node::List(c) | Node::Dict(c) | Node::Set(c)) =
             self.arena.get_mut(target as usize)
         {
             for item in items {
+                if c.kept.len() < cap {
+                    newest_kept = newest_kept.max(Some(*item));
+                }
                 c.push(*item, cap);
             }
+        }
+        // A container now refers to newer nodes: keep them.
+        if let Some(newest) = newest_kept {
+            self.pin(newest);
         }
     }
 
     fn note_discarded(&mut self, idx: Idx) {
-        if let Some(Node::Call { finding, .. }) = self.arena.get(idx as usize) {
+        if let Some(Node::Call(call)) = self.arena.get(idx as usize) {
+            let finding = call.finding;
             self.state.discarded_calls = self.state.discarded_calls.saturating_add(1);
             if let Some(f) = finding.and_then(|f| self.state.findings.get_mut(f as usize))
                 && !f.message.ends_with("(result discarded by POP)")
@@ -721,10 +904,8 @@ impl<'s, 'l> Machine<'s, 'l> {
         }
     }
 
-    fn record(&mut self, finding: Finding) -> u32 {
-        let at = u32::try_from(self.state.findings.len()).unwrap_or(u32::MAX);
-        self.state.findings.push(finding);
-        at
+    fn record(&mut self, finding: Finding) -> Option<u32> {
+        self.state.add(finding)
     }
 
     /// A call: record it, judge it, and return the node of its result.
@@ -737,31 +918,32 @@ impl<'s, 'l> Machine<'s, 'l> {
         offset: u64,
     ) -> Result<Idx, Break> {
         let call = self.new_node(
-            Node::Call {
+            Node::Call(Box::new(Call {
                 callee,
                 args,
                 kwargs,
                 kind,
                 state: None,
                 finding: None,
-            },
+            })),
             offset,
         )?;
         let finding = match self.arena.get(callee as usize) {
             Some(Node::Global(g)) => self.call_global(*g, call, args, offset)?,
-            Some(Node::Call { .. }) => self.call_of_result(callee, call, offset),
-            _ => {
+            Some(Node::Call(_)) => self.call_of_result(callee, call, offset),
+            _ if self.state.wants(rules::call_result_invoked::META.code) => {
                 let explanation = self.render(call);
-                Some(self.record(rules::call_result_invoked::finding(
+                self.record(rules::call_result_invoked::finding(
                     false,
                     "a value that is not a global",
                     offset,
                     explanation,
-                )))
+                ))
             }
+            _ => None,
         };
-        if let Some(Node::Call { finding: slot, .. }) = self.arena.get_mut(call as usize) {
-            *slot = finding;
+        if let Some(Node::Call(node)) = self.arena.get_mut(call as usize) {
+            node.finding = finding;
         }
         self.nested_pickles_in(args, offset, call);
         Ok(call)
@@ -780,7 +962,7 @@ impl<'s, 'l> Machine<'s, 'l> {
         }
         let (module, name) = self.global_names(g);
         if is_getattr(&module, &name) {
-            return Ok(self.getattr(call, args, offset));
+            return self.getattr(call, args, offset);
         }
         if (module == "copyreg" || module == "copy_reg") && name == "add_extension" {
             self.register_extension(args);
@@ -800,31 +982,36 @@ impl<'s, 'l> Machine<'s, 'l> {
             r.invoked = true;
         }
         let (module, name) = self.global_names(g);
-        let target = format!("{module}.{name}");
-        let finding = match policy::judge_global(&module, &name) {
+        let judgement = policy::judge_global(&module, &name);
+        let rule = match judgement {
             Judgement::Safe => return None,
-            Judgement::Dangerous(why) => {
-                rules::dangerous_call::finding(&target, why, offset, self.render(call))
-            }
+            Judgement::Dangerous(_) => rules::dangerous_call::META.code,
             Judgement::Unknown if policy::is_stdlib(&module) => {
-                rules::stdlib_gadget_call::finding(&target, offset, self.render(call))
+                rules::stdlib_gadget_call::META.code
             }
-            Judgement::Unknown => rules::non_allowlisted_global::finding(
-                &target,
-                true,
-                offset,
-                Some(self.render(call)),
-            ),
+            Judgement::Unknown => rules::non_allowlisted_global::META.code,
         };
-        if !self.state.first_report(g, finding.rule) {
+        // Render only what will be reported: one finding per global and rule.
+        if !self.state.wants(rule) || !self.state.first_report(g, rule) {
             return None;
         }
-        Some(self.record(finding))
+        let target = format!("{module}.{name}");
+        let explanation = self.render(call);
+        let finding = match judgement {
+            Judgement::Dangerous(why) => {
+                rules::dangerous_call::finding(&target, why, offset, explanation)
+            }
+            Judgement::Unknown if policy::is_stdlib(&module) => {
+                rules::stdlib_gadget_call::finding(&target, offset, explanation)
+            }
+            _ => rules::non_allowlisted_global::finding(&target, true, offset, Some(explanation)),
+        };
+        self.record(finding)
     }
 
     /// `getattr(X, 'attr')` on a plain global with a constant name is the global
     /// `X.attr`; anything else is an arbitrary attribute fetch.
-    fn getattr(&mut self, call: Idx, args: Idx, offset: u64) -> Option<u32> {
+    fn getattr(&mut self, call: Idx, args: Idx, offset: u64) -> Result<Option<u32>, Break> {
         let items = tuple_items(&self.arena, args).unwrap_or_default();
         let fetched = match items {
             [obj, attr] => self
@@ -838,14 +1025,17 @@ impl<'s, 'l> Machine<'s, 'l> {
             let (module, name) = self.global_names(g);
             let dotted = self
                 .state
-                .intern_global(module, format!("{name}.{attr}"), offset);
+                .intern_global(module, format!("{name}.{attr}"), offset)?;
             if let Some(node) = self.arena.get_mut(call as usize) {
                 *node = Node::Global(dotted);
             }
-            return None;
+            return Ok(None);
+        }
+        if !self.state.wants(rules::dynamic_getattr::META.code) {
+            return Ok(None);
         }
         let explanation = self.render(call);
-        Some(self.record(rules::dynamic_getattr::finding(offset, explanation)))
+        Ok(self.record(rules::dynamic_getattr::finding(offset, explanation)))
     }
 
     fn register_extension(&mut self, args: Idx) {
@@ -864,11 +1054,14 @@ impl<'s, 'l> Machine<'s, 'l> {
 
     /// The result of a call is itself called.
     fn call_of_result(&mut self, callee: Idx, call: Idx, offset: u64) -> Option<u32> {
+        if !self.state.wants(rules::call_result_invoked::META.code) {
+            return None;
+        }
         // Walk down `f(...)(...)` to the innermost callee, iteratively and bounded.
         let mut inner = callee;
         for _ in 0..self.state.limits.max_render_depth {
             match self.arena.get(inner as usize) {
-                Some(Node::Call { callee, .. }) => inner = *callee,
+                Some(Node::Call(call)) => inner = call.callee,
                 _ => break,
             }
         }
@@ -885,12 +1078,12 @@ impl<'s, 'l> Machine<'s, 'l> {
             None => (false, "a computed value".to_owned()),
         };
         let explanation = self.render(call);
-        Some(self.record(rules::call_result_invoked::finding(
+        self.record(rules::call_result_invoked::finding(
             dangerous,
             &what,
             offset,
             explanation,
-        )))
+        ))
     }
 
     fn build(&mut self, target: Idx, state: Idx, offset: u64, reader: &mut OpReader<'_>) -> Step {
@@ -909,10 +1102,26 @@ impl<'s, 'l> Machine<'s, 'l> {
                     ));
                 }
             }
-            Some(Node::Call { callee, .. }) => {
-                let callee = *callee;
-                if let Some(Node::Call { state: slot, .. }) = self.arena.get_mut(target as usize) {
-                    *slot = Some(state);
+            Some(Node::Call(call)) => {
+                let (callee, finding) = (call.callee, call.finding);
+                if let Some(Node::Call(call)) = self.arena.get_mut(target as usize) {
+                    call.state = Some(state);
+                }
+                self.pin(state);
+                // BUILD calls the class's __setstate__ (or sets attributes): show it.
+                if let Some(f) = finding {
+                    let applied = format!(".__setstate__({})", self.render(state));
+                    let limit = self.state.limits.max_render_chars;
+                    if let Some(text) = self
+                        .state
+                        .findings
+                        .get_mut(f as usize)
+                        .and_then(|f| f.explanation.as_mut())
+                        && !text.contains(".__setstate__(")
+                        && text.len() + applied.len() <= limit
+                    {
+                        text.push_str(&applied);
+                    }
                 }
                 if self.flavor == Flavor::Joblib
                     && let Some(g) = self.global_of(callee)
@@ -960,12 +1169,12 @@ impl<'s, 'l> Machine<'s, 'l> {
             .dict_get(state, "dtype")
             .ok_or_else(|| cannot("no dtype"))?;
         let (code, dtype_state) = match self.arena.get(dtype as usize) {
-            Some(Node::Call { args, state, .. }) => (
-                tuple_items(&self.arena, *args)
+            Some(Node::Call(call)) => (
+                tuple_items(&self.arena, call.args)
                     .and_then(|items| items.first().copied())
                     .and_then(|c| const_str(&self.arena, c))
                     .map(str::to_owned),
-                *state,
+                call.state,
             ),
             _ => (None, None),
         };
@@ -990,18 +1199,7 @@ impl<'s, 'l> Machine<'s, 'l> {
                 End::Broken(b) => Err(b),
             };
         }
-        let itemsize = match elsize {
-            Some(e) if e > 0 => u64::try_from(e).ok(),
-            _ => {
-                let digits: String = code
-                    .chars()
-                    .skip_while(|c| !c.is_ascii_digit())
-                    .take_while(char::is_ascii_digit)
-                    .collect();
-                digits.parse::<u64>().ok()
-            }
-        }
-        .ok_or_else(|| cannot("unknown item size"))?;
+        let itemsize = numpy_itemsize(&code, elsize).ok_or_else(|| cannot("unknown item size"))?;
         let shape = self
             .dict_get(state, "shape")
             .ok_or_else(|| cannot("no shape"))?;
@@ -1022,9 +1220,10 @@ impl<'s, 'l> Machine<'s, 'l> {
         let bytes = count
             .checked_mul(itemsize)
             .ok_or_else(|| cannot("size overflows"))?;
+        // joblib pads only when the attribute is set (and not None).
         if self
             .dict_get(state, "numpy_array_alignment_bytes")
-            .is_some()
+            .is_some_and(|v| !matches!(self.arena.get(v as usize), Some(Node::None)))
         {
             let padding = reader
                 .read_byte("joblib alignment padding")
@@ -1044,6 +1243,9 @@ impl<'s, 'l> Machine<'s, 'l> {
         }
         let items = tuple_items(&self.arena, args).unwrap_or_default().to_vec();
         for item in items {
+            if self.nested_checked.contains(&item) {
+                continue;
+            }
             let Some(Node::Text {
                 kind,
                 kept,
@@ -1063,6 +1265,7 @@ impl<'s, 'l> Machine<'s, 'l> {
             if !super::sniff(&bytes) {
                 continue;
             }
+            self.nested_checked.insert(item);
             let report = super::analyze_at_depth(
                 &mut bytes.as_slice(),
                 super::StreamOptions::default(),
@@ -1071,13 +1274,16 @@ impl<'s, 'l> Machine<'s, 'l> {
             );
             let context = self.render(call);
             for mut f in report.findings {
-                // A kept prefix of a longer literal breaks where the prefix ends.
-                if truncated && f.verdict == Verdict::Error {
+                // Bytes that only look like a pickle (raw array data) break at once:
+                // keep what they would run, not their parse errors. A kept prefix of a
+                // longer literal breaks where the prefix ends.
+                let not_a_pickle = report.pickles == 0 && f.verdict != Verdict::Dangerous;
+                if not_a_pickle || (truncated && f.verdict == Verdict::Error) {
                     continue;
                 }
                 f.message = format!("nested pickle in an argument of `{context}`: {}", f.message);
                 f.offset = Some(offset);
-                self.state.findings.push(f);
+                self.state.add(f);
             }
         }
     }

@@ -20,9 +20,9 @@ fetch from a global, `getattr(SomeEnum, 'MEMBER')`, is not reported here: brine 
 into the dotted global `SomeEnum.MEMBER` and judges that instead.
 
 ## Why is this bad?
-`getattr` on a value computed inside the pickle reaches anything: `getattr(
-getattr(builtins, '__dict__')['eval'], ...)`, methods of objects the stream built,
-interpreter internals through dunders.
+`getattr` on a value computed inside the pickle reaches anything: methods of objects
+the stream built, entries of dicts it fetched (`builtins.__dict__`), interpreter internals
+through dunders (`__globals__`, `__subclasses__`).
 
 ## Example
 ```python
@@ -90,7 +90,7 @@ mod tests {
             .finish();
         let report = scan(&bytes);
         assert!(!codes(&report).contains(&"BRN010"));
-        assert_eq!(report.verdict(), Verdict::Suspicious);
+        assert!(report.verdict() < Verdict::Error, "{:?}", report.findings);
         assert!(
             report
                 .globals

@@ -49,6 +49,9 @@ pub fn finding(why: &str, offset: u64) -> Finding {
         format!("the pickle stream is tampered with: {why}"),
     )
     .at_offset(offset)
+    .explained(format!(
+        "# nothing runs here, but no pickler writes this: {why}"
+    ))
 }
 
 #[cfg(test)]

@@ -48,6 +48,9 @@ pub fn finding(offset: u64, why: &str) -> Finding {
         format!("bytes after the last complete pickle are not a pickle ({why})"),
     )
     .at_offset(offset)
+    .explained(format!(
+        "# pickle.load stops before byte {offset}; what follows is hidden data"
+    ))
 }
 
 #[cfg(test)]
