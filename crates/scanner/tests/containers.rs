@@ -65,7 +65,7 @@ fn benign_torch_zip_with_any_root_is_not_dangerous() {
     for root in ["archive", "my_model", "resnet50-v2"] {
         let report = scan(&benign_torch_zip(root));
         assert_eq!(report.kind, FileKind::PytorchZip);
-        assert_not_dangerous(&report);
+        assert_eq!(verdict(&report), Verdict::Clean, "{:#?}", report.findings);
         assert!(!has_rule(&report, "BRN212"), "{:#?}", report.findings);
         assert!(report.findings.iter().all(|f| !f.rule.starts_with("BRN2")));
     }
@@ -293,7 +293,7 @@ fn legacy_torch_payload_in_fourth_pickle() {
     assert_payload(&report, &[]);
     let benign = scan(&legacy_torch(&state_dict_pickle(&["0"])));
     assert_eq!(benign.kind, FileKind::PytorchLegacy);
-    assert_not_dangerous(&benign);
+    assert!(verdict(&benign) < Verdict::Error, "{:#?}", benign.findings);
 }
 
 #[test]
@@ -787,4 +787,22 @@ fn legacy_torch_tar_members_by_content() {
         link: "",
     }]);
     assert_not_dangerous(&scan(&clean));
+}
+
+#[test]
+fn legacy_torch_with_framed_protocol_four_magic() {
+    let mut file = vec![0x80, 0x04, 0x95, 13, 0, 0, 0, 0, 0, 0, 0];
+    file.extend_from_slice(&[
+        0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, b'.',
+    ]);
+    let rest = legacy_torch(&malicious_pickle());
+    file.extend_from_slice(&rest[15..]);
+    let report = scan(&file);
+    assert_eq!(report.kind, FileKind::PytorchLegacy);
+    assert_payload(&report, &[]);
+    let mut benign = file[..24].to_vec();
+    benign.extend_from_slice(&legacy_torch(&state_dict_pickle(&["0"]))[15..]);
+    let report = scan(&benign);
+    assert_eq!(report.kind, FileKind::PytorchLegacy);
+    assert!(verdict(&report) < Verdict::Error, "{:#?}", report.findings);
 }

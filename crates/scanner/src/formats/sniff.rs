@@ -69,7 +69,7 @@ pub fn sniff(head: &[u8], size: Option<u64>) -> Sniffed {
     if is_safetensors(head, size) {
         return Sniffed::Safetensors;
     }
-    if head.starts_with(&LEGACY_TORCH_MAGIC) {
+    if is_legacy_torch(head) {
         return Sniffed::LegacyTorch;
     }
     if crate::pickle::sniff(head) {
@@ -82,6 +82,20 @@ pub fn sniff(head: &[u8], size: Option<u64>) -> Sniffed {
         return Sniffed::Compressed(Codec::LzmaAlone);
     }
     Sniffed::Unknown
+}
+
+/// The magic number as a LONG1 operand, within the first bytes of a pickle: protocol 2
+/// puts it right after PROTO, protocols 4/5 after a FRAME header.
+fn is_legacy_torch(head: &[u8]) -> bool {
+    let Some(operand) = LEGACY_TORCH_MAGIC.get(2..) else {
+        return false;
+    };
+    head.first() == Some(&0x80)
+        && head
+            .get(..32)
+            .unwrap_or(head)
+            .windows(operand.len())
+            .any(|w| w == operand)
 }
 
 fn strong_compression_magic(head: &[u8]) -> Option<Codec> {
@@ -226,6 +240,9 @@ mod tests {
         assert_eq!(sniff(b"BZh91AY", None), Sniffed::Compressed(Codec::Bzip2));
         assert_eq!(sniff(b"\x93NUMPY\x01\x00", None), Sniffed::Npy);
         assert_eq!(sniff(&LEGACY_TORCH_MAGIC, None), Sniffed::LegacyTorch);
+        let mut framed = vec![0x80, 0x04, 0x95, 14, 0, 0, 0, 0, 0, 0, 0];
+        framed.extend_from_slice(&LEGACY_TORCH_MAGIC[2..]);
+        assert_eq!(sniff(&framed, None), Sniffed::LegacyTorch);
         assert_eq!(sniff(b"\x80\x04\x95", None), Sniffed::Pickle);
         assert_eq!(sniff(b"x\x9c\x01", None), Sniffed::Compressed(Codec::Zlib));
     }
