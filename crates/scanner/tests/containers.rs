@@ -806,3 +806,39 @@ fn legacy_torch_with_framed_protocol_four_magic() {
     assert_eq!(report.kind, FileKind::PytorchLegacy);
     assert!(verdict(&report) < Verdict::Error, "{:#?}", report.findings);
 }
+
+#[test]
+fn pax_path_names_the_member() {
+    let path = format!("{}/model.bin", "pax-long-directory-name".repeat(6));
+    let record = format!("path={path}\n");
+    // The PAX length prefix counts itself.
+    let mut len = record.len() + 3;
+    if (len + 1).to_string().len() > len.to_string().len() {
+        len += 1;
+    }
+    let pax = format!("{len} {record}");
+    let evil = malicious_pickle();
+    let tar = build_tar(&[
+        TarMember {
+            name: "PaxHeaders/x",
+            data: pax.as_bytes(),
+            typeflag: b'x',
+            link: "",
+        },
+        TarMember {
+            name: "short-name",
+            data: &evil,
+            typeflag: b'0',
+            link: "",
+        },
+    ]);
+    let report = scan(&tar);
+    assert_payload(&report, &[path.as_str()]);
+    let plain = scan(&build_tar(&[TarMember {
+        name: "short-name",
+        data: &evil,
+        typeflag: b'0',
+        link: "",
+    }]));
+    assert_payload(&plain, &["short-name"]);
+}
