@@ -13,9 +13,9 @@ pub struct Limits {
     pub max_pickle_opcodes: u64,
     /// Items on the pickle stack (including mark-separated frames).
     pub max_pickle_stack: usize,
-    /// Memo entries per pickle stream.
+    /// Memo entries per pickle (each pickle of a stream starts a fresh memo, as CPython does).
     pub max_pickle_memo: usize,
-    /// Symbolic values allocated per pickle stream (arena nodes).
+    /// Symbolic values alive at once in one pickle (arena nodes).
     pub max_pickle_values: usize,
     /// Bytes of a string or bytes literal kept for analysis; the rest is skipped, not read into memory.
     pub max_kept_literal: usize,

@@ -71,7 +71,10 @@ pub struct StreamReport {
     pub globals: Vec<GlobalRef>,
     /// Complete pickles read.
     pub pickles: usize,
-    /// Bytes consumed from the reader.
+    /// Bytes of the stream analysed (up to the last STOP when `max_pickles` stopped it).
+    /// The reader itself is read ahead through a buffer, so a caller that goes on after
+    /// the pickles (legacy torch storages) must seek to this offset, not rely on the
+    /// reader's position.
     pub consumed: u64,
     /// Opcodes run.
     pub opcodes: u64,
@@ -125,6 +128,7 @@ fn decodes_plausibly(head: &[u8], needed: usize) -> bool {
     // Items per mark frame: frames[0] is the bottom of the stack.
     let mut frames: Vec<usize> = vec![0];
     loop {
+        let op_start = usize::try_from(reader.offset()).unwrap_or(usize::MAX);
         match reader.next_op() {
             Ok(Some(located)) => {
                 decoded += 1;
@@ -148,10 +152,42 @@ fn decodes_plausibly(head: &[u8], needed: usize) -> bool {
                 }
             }
             Ok(None) => return decoded >= needed,
-            // A prefix cut mid-opcode is fine once enough opcodes decoded.
-            Err(ReadError::Truncated { .. }) => return decoded >= needed,
+            // A prefix cut mid-opcode is fine once enough opcodes decoded; a short head
+            // (callers often pass 16 bytes) may end inside the first opcodes, such as a
+            // protocol-0 `ccopy_reg\n_reconstructor\n`.
+            Err(ReadError::Truncated { .. }) => {
+                let rest = head.get(op_start..).unwrap_or_default();
+                let partial_ok = is_partial_global(rest) || (decoded >= 1 && is_partial_memo(rest));
+                return decoded >= needed || (head.len() < SHORT_HEAD && partial_ok);
+            }
             Err(_) => return false,
         }
+    }
+}
+
+/// Below this many bytes a head may be cut inside the first opcodes of a real pickle.
+const SHORT_HEAD: usize = 64;
+
+/// Whether `rest` is the start of a GLOBAL or INST opcode cut by the end of the head:
+/// `c` or `i`, a dotted-identifier module line, and maybe the start of the name.
+fn is_partial_global(rest: &[u8]) -> bool {
+    let Some((op, fields)) = rest.split_first() else {
+        return false;
+    };
+    if !matches!(op, b'c' | b'i') {
+        return false;
+    }
+    let mut lines = fields.splitn(2, |b| *b == b'\n');
+    let module = lines.next().unwrap_or_default();
+    let name = lines.next().unwrap_or_default();
+    is_dotted_identifier(module) && (name.is_empty() || is_dotted_identifier(name))
+}
+
+/// Whether `rest` is the start of a protocol-0 PUT or GET (`p12`) cut by the end of the head.
+fn is_partial_memo(rest: &[u8]) -> bool {
+    match rest.split_first() {
+        Some((b'p' | b'g', digits)) => digits.iter().all(u8::is_ascii_digit),
+        _ => false,
     }
 }
 

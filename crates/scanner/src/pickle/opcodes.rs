@@ -778,6 +778,37 @@ mod tests {
     }
 
     #[test]
+    fn negative_lengths_are_malformed() {
+        let mut binstring = vec![b'T'];
+        binstring.extend_from_slice(&(-1i32).to_le_bytes());
+        assert!(matches!(
+            ops(&binstring, 8).first(),
+            Some(Err(ReadError::Malformed(_)))
+        ));
+        let mut long4 = vec![0x8b];
+        long4.extend_from_slice(&(-5i32).to_le_bytes());
+        assert!(matches!(
+            ops(&long4, 8).first(),
+            Some(Err(ReadError::Malformed(_)))
+        ));
+    }
+
+    #[test]
+    fn text_floats_and_wide_escapes_decode() {
+        let got = ops(b"Finf\nF-1e3\nVa\\U0001F600b\nS\"x\\101\"\n", 64);
+        assert_eq!(got.first(), Some(&Ok(Op::Float(f64::INFINITY))));
+        assert_eq!(got.get(1), Some(&Ok(Op::Float(-1000.0))));
+        match got.get(2) {
+            Some(Ok(Op::Unicode(l))) => assert_eq!(l.kept, "a😀b".as_bytes()),
+            other => panic!("{other:?}"),
+        }
+        match got.get(3) {
+            Some(Ok(Op::PyStr(l))) => assert_eq!(l.kept, b"xA"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn unquoted_string_is_malformed_not_a_panic() {
         let got = ops(b"Sabc\n.", 64);
         assert!(matches!(got.first(), Some(Err(ReadError::Malformed(_)))));

@@ -61,6 +61,20 @@ fn setstate_object_is_suspicious_not_dangerous() {
         assert_eq!(report.verdict(), Verdict::Suspicious, "p{proto}");
         assert!(report.globals.iter().any(|g| g.name == "WithState"));
     }
+    // Protocol 0 builds the object through copyreg._reconstructor, then BUILD.
+    let report = scan(&fixture("setstate_p0.pkl"));
+    let explained: Vec<&str> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.explanation.as_deref())
+        .collect();
+    assert_eq!(
+        explained,
+        [
+            "copy_reg._reconstructor(__main__.WithState, __builtin__.object, None)\
+             .__setstate__({'weights': [0.5, 1.5]})"
+        ]
+    );
 }
 
 #[test]
@@ -906,6 +920,17 @@ fn sniff_accepts_pickles_and_rejects_everything_else() {
     ] {
         assert!(!sniff(text), "{:?}", String::from_utf8_lossy(text));
     }
+    // A 16-byte head (what some callers pass) cut inside the first opcodes.
+    for proto0 in [
+        "setstate_p0.pkl",
+        "reduce_os_system_p0.pkl",
+        "ordereddict_p0.pkl",
+    ] {
+        let data = fixture(proto0);
+        assert!(sniff(data.get(..16).unwrap_or_default()), "{proto0}");
+    }
+    assert!(!sniff(b"class Foo(objec"));
+    assert!(!sniff(b"(see below)\nfoo"));
     // Random bytes: a fixed-seed generator, so the test is stable.
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut false_positives = 0;

@@ -967,14 +967,16 @@ impl<'s, 'l> Machine<'s, 'l> {
         if (module == "copyreg" || module == "copy_reg") && name == "add_extension" {
             self.register_extension(args);
         }
+        let mut class_finding = None;
         if instantiates_first_argument(&module, &name)
             && let Some(cls) = tuple_items(&self.arena, args)
                 .and_then(|items| items.first().copied())
                 .and_then(|first| self.global_of(first))
         {
-            self.judge_invocation(cls, call, offset);
+            class_finding = self.judge_invocation(cls, call, offset);
         }
-        Ok(self.judge_invocation(g, call, offset))
+        // The finding a later BUILD or POP annotates: the helper's own, else the class's.
+        Ok(self.judge_invocation(g, call, offset).or(class_finding))
     }
 
     fn judge_invocation(&mut self, g: u32, call: Idx, offset: u64) -> Option<u32> {
