@@ -25,14 +25,17 @@ use crate::rules::container::{
 /// Pickles before the raw storages of a legacy checkpoint.
 const LEGACY_PICKLES: usize = 5;
 
-/// Text in TorchScript code that a saved model never needs.
-const DANGEROUS_CODE: &[&str] = &[
+/// Names in TorchScript code that a saved model never needs, judged as whole words.
+/// `open` counts only as a call, `os` only with an attribute after it, and `getattr`
+/// only when its object is not `self...`: `torch.jit.save` writes `getattr(self, "0")`
+/// for every `Sequential` child.
+const DANGEROUS_WORDS: &[&str] = &[
     "import",
-    "os.",
+    "os",
     "subprocess",
     "eval",
     "exec",
-    "open(",
+    "open",
     "__import__",
     "builtins",
     "getattr",
@@ -154,11 +157,7 @@ pub fn scan_code_member(name: &str, text: &Result<Vec<u8>, Box<Finding>>) -> Vec
         }
     };
     let text = String::from_utf8_lossy(bytes);
-    let hits: Vec<&str> = DANGEROUS_CODE
-        .iter()
-        .copied()
-        .filter(|needle| text.contains(needle))
-        .collect();
+    let hits = dangerous_words(&text);
     if hits.is_empty() {
         return Vec::new();
     }
@@ -166,6 +165,38 @@ pub fn scan_code_member(name: &str, text: &Result<Vec<u8>, Box<Finding>>) -> Vec
         torchscript_dangerous_code::finding(format!("TorchScript code uses {}", hits.join(", ")));
     finding.inside(name);
     vec![finding]
+}
+
+/// The dangerous words used in `text`, each once, in [`DANGEROUS_WORDS`] order.
+fn dangerous_words(text: &str) -> Vec<&'static str> {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| is_ident(c)) {
+        let after_start = rest.get(start..).unwrap_or_default();
+        let len = after_start
+            .find(|c: char| !is_ident(c))
+            .unwrap_or(after_start.len());
+        let (word, tail) = after_start.split_at(len);
+        let next = tail.trim_start();
+        let hit = match word {
+            "os" => next.starts_with('.'),
+            "open" => next.starts_with('('),
+            "getattr" => !next
+                .strip_prefix('(')
+                .is_some_and(|args| args.trim_start().starts_with("self")),
+            other => DANGEROUS_WORDS.contains(&other),
+        };
+        if let Some(known) = DANGEROUS_WORDS.iter().find(|w| **w == word)
+            && hit
+            && !found.contains(known)
+        {
+            found.push(*known);
+        }
+        rest = tail;
+    }
+    found.sort_by_key(|w| DANGEROUS_WORDS.iter().position(|d| d == w));
+    found
 }
 
 /// A legacy checkpoint: the magic-number pickle and the four after it.
@@ -355,6 +386,21 @@ mod tests {
         assert_eq!(layout.storage_key("my_model/data.pkl"), None);
         assert!(layout.is_main_pickle("my_model/data.pkl"));
         assert!(Layout::detect(&["x/notdata.pkl"]).is_none());
+    }
+
+    #[test]
+    fn torchscript_words_not_substrings() {
+        let sequential = "  def forward(self, argument_1: Tensor) -> Tensor:\n    _0 = getattr(self, \"4\")\n    _1 = (getattr(self.layers, \"0\")).forward(self.pos.weight, )\n    return torch.cos(_0)\n";
+        assert!(dangerous_words(sequential).is_empty());
+        assert_eq!(dangerous_words("x = getattr(torch, name)"), vec!["getattr"]);
+        assert_eq!(
+            dangerous_words("import os\nos.system('x')"),
+            vec!["import", "os"]
+        );
+        assert_eq!(
+            dangerous_words("f = open ('x')\nexecutor = 1"),
+            vec!["open"]
+        );
     }
 
     #[test]

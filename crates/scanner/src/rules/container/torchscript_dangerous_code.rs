@@ -16,7 +16,8 @@ pub const META: RuleMeta = RuleMeta {
     mappings: super::super::DESERIALIZATION_MAPPINGS,
     docs: r#"
 ## What it does
-Scans the text of `code/*.py` members for `import`, `os.`, `subprocess`, `eval`, `exec`, `open(`, `__import__`, `builtins` and `getattr`, none of which `torch.jit.save` writes for a model.
+Scans the text of `code/*.py` members for `import`, `os.`, `subprocess`, `eval`, `exec`, `open(`, `__import__`, `builtins` and `getattr` as whole words, none of which `torch.jit.save` writes for a model
+(`getattr(self, "0")`, which it writes for every `Sequential` child, is allowed).
 
 ## Why is this bad?
 TorchScript compiled by `torch.jit.load` that reaches the OS or dynamic evaluation runs attacker code on load.
