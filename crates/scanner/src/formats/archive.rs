@@ -235,7 +235,21 @@ impl Seek for Seekable<'_> {
 }
 
 /// Open a 7z archive and analyse every member by content.
+///
+/// sevenz-rust2 runs inside `catch_unwind`: a panic on a hostile archive ends the walk
+/// with a finding, keeping what was found before it.
 pub fn scan_7z(data: &dyn ReadAt, ctx: &Ctx<'_>, depth: usize) -> Outcome {
+    let mut findings = Vec::new();
+    let walk = std::panic::AssertUnwindSafe(|| walk_7z(data, ctx, depth, &mut findings));
+    if std::panic::catch_unwind(walk).is_err() {
+        findings.push(archive_malformed::finding(
+            "the 7z decoder failed on malformed input",
+        ));
+    }
+    Outcome::of(FileKind::SevenZip, findings)
+}
+
+fn walk_7z(data: &dyn ReadAt, ctx: &Ctx<'_>, depth: usize, findings: &mut Vec<Finding>) {
     let source = Seekable { data, pos: 0 };
     let memory_kb = usize::try_from(ctx.limits.max_decoder_memory / 1024).unwrap_or(usize::MAX);
     let mut reader = match sevenz_rust2::ArchiveReader::new_with_memory_limit(
@@ -245,16 +259,13 @@ pub fn scan_7z(data: &dyn ReadAt, ctx: &Ctx<'_>, depth: usize) -> Outcome {
     ) {
         Ok(reader) => reader,
         Err(error) => {
-            return Outcome::of(
-                FileKind::SevenZip,
-                vec![archive_malformed::finding(format!(
-                    "7z archive refused: {error}"
-                ))],
-            );
+            findings.push(archive_malformed::finding(format!(
+                "7z archive refused: {error}"
+            )));
+            return;
         }
     };
     reader.set_thread_count(1);
-    let mut findings = Vec::new();
     let archive_size = data.size().max(1);
     let walked = reader.for_each_entries_with_decision(|entry, body| {
         if ctx.exhausted() {
@@ -293,7 +304,6 @@ pub fn scan_7z(data: &dyn ReadAt, ctx: &Ctx<'_>, depth: usize) -> Outcome {
             "7z archive ends early: {error}"
         )));
     }
-    Outcome::of(FileKind::SevenZip, findings)
 }
 
 #[cfg(test)]

@@ -6,6 +6,10 @@
 //! `ratio_check_after` bytes. Decoders with a window or dictionary are capped at
 //! `max_decoder_memory`. Nothing here buffers a whole stream.
 //!
+//! Third-party decoders are also contained: a panic inside one (ruzstd indexes out of
+//! bounds on some corrupt frames) becomes an I/O error, then a finding. This relies on
+//! unwinding; a build with `panic = "abort"` (wasm) aborts instead.
+//!
 //! Must never decompress without a guard, and never trust a size a header declares.
 
 use std::cell::Cell;
@@ -102,6 +106,42 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// A third-party decoder whose panics become I/O errors (and stay errors after).
+pub struct Contained<R> {
+    inner: R,
+    failed: bool,
+}
+
+impl<R: Read> Contained<R> {
+    /// Contain `inner`.
+    pub fn new(inner: R) -> Self {
+        Contained {
+            inner,
+            failed: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Contained<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.failed {
+            return Err(decoder_failed());
+        }
+        let inner = &mut self.inner;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.read(buf))) {
+            Ok(result) => result,
+            Err(_) => {
+                self.failed = true;
+                Err(decoder_failed())
+            }
+        }
+    }
+}
+
+fn decoder_failed() -> io::Error {
+    io::Error::other("the decoder failed on malformed input")
+}
+
 /// A decoder's output, metered against the limits.
 pub struct Guarded<'a> {
     inner: Box<dyn Read + 'a>,
@@ -180,26 +220,33 @@ pub fn open<'a>(
             codec.name()
         )))
     };
-    let inner: Box<dyn Read + 'a> = match codec {
-        Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(counted)),
-        Codec::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(counted)),
-        Codec::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(
-            counted, true, memory_kb,
-        )),
-        Codec::LzmaAlone => Box::new(
-            lzma_rust2::LzmaReader::new_mem_limit(counted, memory_kb, None)
-                .map_err(|e| refused(&e))?,
-        ),
-        Codec::Zlib => Box::new(flate2::read::ZlibDecoder::new(counted)),
-        Codec::Deflate => Box::new(flate2::read::DeflateDecoder::new(counted)),
-        Codec::Lz4 => Box::new(lz4_flex::frame::FrameDecoder::new(counted)),
-        Codec::Zstd => Box::new(
-            ruzstd::decoding::StreamingDecoder::new_with_max_window_size(
-                counted,
-                limits.max_decoder_memory,
-            )
-            .map_err(|e| refused(&e))?,
-        ),
+    let construct =
+        std::panic::AssertUnwindSafe(move || -> Result<Box<dyn Read + 'a>, Box<Finding>> {
+            Ok(match codec {
+                Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(counted)),
+                Codec::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(counted)),
+                Codec::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(
+                    counted, true, memory_kb,
+                )),
+                Codec::LzmaAlone => Box::new(
+                    lzma_rust2::LzmaReader::new_mem_limit(counted, memory_kb, None)
+                        .map_err(|e| refused(&e))?,
+                ),
+                Codec::Zlib => Box::new(flate2::read::ZlibDecoder::new(counted)),
+                Codec::Deflate => Box::new(flate2::read::DeflateDecoder::new(counted)),
+                Codec::Lz4 => Box::new(lz4_flex::frame::FrameDecoder::new(counted)),
+                Codec::Zstd => Box::new(
+                    ruzstd::decoding::StreamingDecoder::new_with_max_window_size(
+                        counted,
+                        limits.max_decoder_memory,
+                    )
+                    .map_err(|e| refused(&e))?,
+                ),
+            })
+        });
+    let inner = match std::panic::catch_unwind(construct) {
+        Ok(decoder) => Box::new(Contained::new(decoder?)),
+        Err(_) => return Err(refused(&decoder_failed())),
     };
     Ok(Guarded {
         inner,
@@ -255,6 +302,24 @@ mod tests {
         let mut guarded = open(Codec::Gzip, Box::new(&packed[..]), &limits).unwrap();
         assert!(io::copy(&mut guarded, &mut io::sink()).is_err());
         assert!(matches!(guarded.trip(), Some(Trip::Size { .. })));
+    }
+
+    struct Exploding;
+
+    impl Read for Exploding {
+        fn read(&mut self, _buf: &mut [u8]) -> io::Result<usize> {
+            panic!("decoder bug");
+        }
+    }
+
+    #[test]
+    fn a_panicking_decoder_becomes_an_error() {
+        let mut contained = Contained::new(Exploding);
+        let mut buf = [0u8; 4];
+        assert!(contained.read(&mut buf).is_err());
+        assert!(contained.read(&mut buf).is_err());
+        let mut fine = Contained::new(&b"ok"[..]);
+        assert_eq!(fine.read(&mut buf).unwrap(), 2);
     }
 
     #[test]
