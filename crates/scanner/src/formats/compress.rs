@@ -160,12 +160,6 @@ impl Guarded<'_> {
         self.tripped
     }
 
-    /// Decompressed bytes produced so far.
-    #[must_use]
-    pub fn produced(&self) -> u64 {
-        self.produced
-    }
-
     fn check(&mut self) -> Option<Trip> {
         if self.produced > self.max_bytes {
             return Some(Trip::Size {

@@ -57,13 +57,6 @@ pub struct Entry {
     pub listed: bool,
 }
 
-impl Entry {
-    /// Whether either name satisfies `test` (names that differ are judged both ways).
-    pub fn either_name(&self, test: impl Fn(&str) -> bool) -> bool {
-        test(&self.name) || test(&self.local_name)
-    }
-}
-
 /// Every member found, and the structural findings of the archive.
 #[derive(Clone, Debug, Default)]
 pub struct Directory {
