@@ -66,6 +66,10 @@ pub struct Limits {
     /// Nesting of statements and expressions the Python scanner walks; deeper code is
     /// skipped with a note (keeps the walk within a 2 MB thread stack).
     pub max_source_nesting: usize,
+    /// Memory one decompressor may claim for its window or dictionary (lzma, xz, zstd, 7z).
+    pub max_decoder_memory: u64,
+    /// Bytes of a stream's head kept to recognise its format (joblib markers, tar headers).
+    pub max_sniff_head: usize,
 }
 
 impl Default for Limits {
@@ -98,6 +102,8 @@ impl Default for Limits {
             max_manifest_includes: 256,
             max_advisory_records: 1_000_000,
             max_source_nesting: 200,
+            max_decoder_memory: 128 << 20,
+            max_sniff_head: 64 << 10,
         }
     }
 }
