@@ -16,18 +16,17 @@
 
 pub mod archive;
 pub mod compress;
+pub mod h5;
 pub mod joblib;
+pub mod keras;
 pub mod numpy;
+pub mod safetensors;
 pub mod sniff;
 pub mod torch;
 pub mod zip;
 
 use std::cell::Cell;
 use std::io::{self, Read};
-
-pub mod h5;
-pub mod keras;
-pub mod safetensors;
 
 use crate::finding::{FileKind, Finding};
 use crate::limits::Limits;
@@ -184,6 +183,10 @@ pub fn analyze_at(data: &dyn ReadAt, ctx: &Ctx<'_>, depth: usize) -> Outcome {
         }
         Sniffed::Unknown if zip::has_directory(data) => zip::scan(data, ctx, depth),
         Sniffed::Npy => numpy::scan_npy(&mut Cursor::new(data, 0), Some(data.size()), ctx),
+        Sniffed::Hdf5 => Outcome::of(FileKind::Hdf5, h5::scan(data, ctx.limits)),
+        Sniffed::Safetensors => {
+            Outcome::of(FileKind::Safetensors, safetensors::scan(data, ctx.limits))
+        }
         _ => stream_after_head(head, data, ctx, depth),
     }
 }
@@ -215,7 +218,7 @@ pub fn analyze_with_head(
     }
     match sniff::sniff(&head, None) {
         Sniffed::Pickle => joblib::scan_pickle(head, rest, ctx),
-        Sniffed::Zip | Sniffed::SevenZip => {
+        Sniffed::Zip | Sniffed::SevenZip | Sniffed::Hdf5 | Sniffed::Safetensors => {
             match read_bounded(&mut (&head[..]).chain(rest), ctx.limits.max_member_bytes) {
                 Ok(buffer) => analyze_at(&buffer, ctx, depth),
                 Err(finding) => Outcome::unknown(vec![*finding]),
@@ -227,9 +230,7 @@ pub fn analyze_with_head(
         Sniffed::Tar => archive::scan_tar(&mut (&head[..]).chain(rest), ctx, depth),
         Sniffed::Npy => numpy::scan_npy(&mut (&head[..]).chain(rest), None, ctx),
         Sniffed::LegacyTorch => torch::scan_legacy(&mut (&head[..]).chain(rest), ctx),
-        // HDF5 and safetensors are opened by `h5`/`safetensors` (ws/keras); until
-        // those modules are wired in here, this branch does not claim them.
-        Sniffed::Hdf5 | Sniffed::Safetensors | Sniffed::Unknown => Outcome::unknown(Vec::new()),
+        Sniffed::Unknown => Outcome::unknown(Vec::new()),
     }
 }
 

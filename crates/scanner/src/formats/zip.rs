@@ -376,8 +376,11 @@ pub fn scan(data: &dyn ReadAt, ctx: &Ctx<'_>, depth: usize) -> Outcome {
     let directory = read_directory(data, ctx);
     let names: Vec<&str> = directory.entries.iter().map(|e| e.name.as_str()).collect();
     let layout = torch::Layout::detect(&names);
+    let is_keras = layout.is_none() && super::keras::is_keras_zip(&names);
     let kind = if layout.is_some() {
         FileKind::PytorchZip
+    } else if is_keras {
+        FileKind::Keras
     } else if !names.is_empty() && names.iter().all(|n| n.ends_with(".npy")) {
         FileKind::Npz
     } else {
@@ -411,6 +414,10 @@ pub fn scan(data: &dyn ReadAt, ctx: &Ctx<'_>, depth: usize) -> Outcome {
                 continue;
             }
         }
+        if is_keras && matches!(entry.name.as_str(), "config.json" | "metadata.json") {
+            findings.extend(keras_config(data, entry, ctx));
+            continue;
+        }
         if let Some(report) = declared_bomb(entry, ctx) {
             findings.extend(report);
             continue;
@@ -422,6 +429,18 @@ pub fn scan(data: &dyn ReadAt, ctx: &Ctx<'_>, depth: usize) -> Outcome {
         findings.extend(layout.list_code(&directory.entries));
     }
     Outcome::of(kind, findings)
+}
+
+/// A Keras v3 archive's `config.json` or `metadata.json`, judged by the Keras config checks.
+fn keras_config(data: &dyn ReadAt, entry: &Entry, ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut findings = match member_bytes(data, entry, ctx.limits.max_config_bytes, ctx) {
+        Ok(bytes) => super::keras::scan_config_json(&bytes, ctx.limits),
+        Err(finding) => vec![*finding],
+    };
+    for finding in &mut findings {
+        finding.inside(&entry.name);
+    }
+    findings
 }
 
 /// The storage keys the checkpoint's `data.pkl` references (empty when unreadable).
