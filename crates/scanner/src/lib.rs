@@ -11,6 +11,8 @@
 //! * [`python`] parses Python source and resolves calls through imports to find unsafe
 //!   loads; [`deps`] audits locked dependency versions against bundled advisories;
 //! * [`rules`] is the registry: one file per rule, its docs are the user docs;
+//! * [`taint`] follows untrusted data (uploads, requests, argv, downloads) through
+//!   functions and modules to the loads it reaches;
 //! * [`report`] turns findings into JSON and text.
 //!
 //! This crate must never execute, import or evaluate anything it scans, never panic on
@@ -27,6 +29,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod taint;
 
 pub use finding::{FileKind, FileReport, Finding, Severity, Span, Verdict};
 pub use limits::Limits;

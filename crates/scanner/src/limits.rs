@@ -44,6 +44,14 @@ pub struct Limits {
     /// Nesting of statements and expressions the Python scanner walks; deeper code is
     /// skipped with a note (keeps the walk within a 2 MB thread stack).
     pub max_source_nesting: usize,
+    /// Distinct origins (sources, parameters, calls) one tainted value remembers.
+    pub max_taint_origins: usize,
+    /// Steps kept in one data-flow path; longer paths keep their source and their end.
+    pub max_flow_steps: usize,
+    /// Passes over a loop body before its taint is taken as settled.
+    pub max_loop_passes: usize,
+    /// Rounds of the cross-function link before it stops, settled or not.
+    pub max_link_rounds: usize,
 }
 
 impl Default for Limits {
@@ -66,6 +74,10 @@ impl Default for Limits {
             max_render_depth: 24,
             max_render_chars: 2000,
             max_source_nesting: 200,
+            max_taint_origins: 16,
+            max_flow_steps: 24,
+            max_loop_passes: 3,
+            max_link_rounds: 32,
         }
     }
 }
