@@ -199,11 +199,21 @@ impl<'s> Linker<'s> {
             }
             for (name, taint) in &summary.globals {
                 let (reach, _) = self.resolve(m, taint, Mode::Concrete, &mut BTreeSet::new(), 0);
-                let slot = self
-                    .globals
-                    .entry(format!("{}.{name}", summary.module))
-                    .or_default();
-                grew |= absorb(slot, reach, self.limits);
+                if reach.is_empty() {
+                    continue;
+                }
+                // Imports name a module by any suffix of its path-derived name.
+                let parts: Vec<&str> = summary.module.split('.').collect();
+                for start in 0..parts.len().max(1) {
+                    let module = parts.get(start..).unwrap_or_default().join(".");
+                    let key = if module.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{module}.{name}")
+                    };
+                    let slot = self.globals.entry(key).or_default();
+                    grew |= absorb(slot, reach.clone(), self.limits);
+                }
             }
         }
         grew

@@ -112,6 +112,8 @@ struct Deferred<'t> {
     qualified: String,
     display: String,
     class: Option<String>,
+    /// The enclosing function's names when the `def` ran (closures read them).
+    closure: Env,
 }
 
 /// Per-function walking state.
@@ -122,6 +124,8 @@ struct Frame {
     class: Option<String>,
     self_name: Option<String>,
     env: Env,
+    /// Names of enclosing functions, as they stood at the `def`.
+    closure: Env,
     returns: Taint,
     /// Environments at `break`/`continue`, one list per enclosing loop.
     loop_exits: Vec<Vec<Env>>,
@@ -213,6 +217,7 @@ impl<'t> Summarizer<'t, '_> {
             class: None,
             self_name: None,
             env: Env::new(),
+            closure: Env::new(),
             returns: Taint::default(),
             loop_exits: Vec::new(),
             depth: 0,
@@ -226,14 +231,13 @@ impl<'t> Summarizer<'t, '_> {
         self.module_env = frame.env;
         // Each `def` node is deferred exactly once, so this ends.
         let mut next = 0;
-        while let Some(deferred) = self.deferred.get(next) {
-            let (def, qualified, display, class) = (
-                deferred.def,
-                deferred.qualified.clone(),
-                deferred.display.clone(),
-                deferred.class.clone(),
-            );
-            self.walk_function(def, qualified, display, class);
+        while let Some(deferred) = self.deferred.get_mut(next) {
+            let def = deferred.def;
+            let qualified = deferred.qualified.clone();
+            let display = deferred.display.clone();
+            let class = deferred.class.clone();
+            let closure = std::mem::take(&mut deferred.closure);
+            self.walk_function(def, qualified, display, class, closure);
             next += 1;
         }
     }
@@ -244,6 +248,7 @@ impl<'t> Summarizer<'t, '_> {
         qualified: String,
         display: String,
         class: Option<String>,
+        closure: Env,
     ) {
         let function = self.summary.functions.len();
         let parameters = &def.parameters;
@@ -288,6 +293,7 @@ impl<'t> Summarizer<'t, '_> {
             class,
             self_name,
             env: Env::new(),
+            closure,
             returns: Taint::default(),
             loop_exits: Vec::new(),
             depth: 0,
@@ -501,11 +507,20 @@ impl<'t> Summarizer<'t, '_> {
                     ),
                     None => def.name.as_str().to_owned(),
                 };
+                // A nested function sees its enclosing function's names.
+                let closure = if frame.function == 0 {
+                    Env::new()
+                } else {
+                    let mut closure = frame.closure.clone();
+                    closure.extend(frame.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    closure
+                };
                 self.deferred.push(Deferred {
                     def,
                     qualified: qualified.clone(),
                     display,
                     class: frame.class.clone(),
+                    closure,
                 });
                 if frame.class.is_none() {
                     frame.env.insert(
@@ -989,7 +1004,17 @@ impl<'t> Summarizer<'t, '_> {
         let base = self.eval(frame, &attribute.value);
         let mut taint = base.taint;
         let sym = match base.sym {
-            Sym::Path(path) => Sym::Path(format!("{path}.{attr}")),
+            Sym::Path(path) => {
+                let full = format!("{path}.{attr}");
+                // `config.MODEL_DIR` of a project module may hold a tainted global.
+                if !spec::is_library(&full) {
+                    taint.union(
+                        &Taint::from_origin(Origin::Global(full.clone())),
+                        self.limits.max_taint_origins,
+                    );
+                }
+                Sym::Path(full)
+            }
             Sym::Local(qualified) => Sym::Local(format!("{qualified}.{attr}")),
             Sym::Instance(class) => {
                 let read = self.step(attribute.range, format!("read from `.{attr}`"));
@@ -1136,18 +1161,6 @@ impl<'t> Summarizer<'t, '_> {
                 ..Val::default()
             };
         }
-        let local_name = if target.is_some() { short_name } else { None };
-        if spec::is_digest_call(path.as_deref().unwrap_or_default(), local_name) {
-            let mut digest: BTreeSet<Origin> = all.origins.keys().cloned().collect();
-            for val in positional.iter().chain(keywords.iter().map(|(_, v)| v)) {
-                digest.extend(val.digest.clone().unwrap_or_default());
-            }
-            return Val {
-                sym: result_sym,
-                digest: Some(digest),
-                ..Val::default()
-            };
-        }
         if let Some((base, base_expr)) = &receiver
             && let Some(digest) = &base.digest
         {
@@ -1167,6 +1180,18 @@ impl<'t> Summarizer<'t, '_> {
             };
         }
 
+        let local_name = if target.is_some() { short_name } else { None };
+        if spec::is_digest_call(path.as_deref().unwrap_or_default(), local_name) {
+            let mut digest: BTreeSet<Origin> = all.origins.keys().cloned().collect();
+            for val in positional.iter().chain(keywords.iter().map(|(_, v)| v)) {
+                digest.extend(val.digest.clone().unwrap_or_default());
+            }
+            return Val {
+                sym: result_sym,
+                digest: Some(digest),
+                ..Val::default()
+            };
+        }
         // Downloads that write to a path argument.
         self.taint_download_destination(frame, call, path.as_deref(), method);
 
@@ -1315,7 +1340,7 @@ impl<'t> Summarizer<'t, '_> {
     // ----- names ------------------------------------------------------------------
 
     fn lookup(&self, frame: &Frame, name: &str) -> Val {
-        if let Some(val) = frame.env.get(name) {
+        if let Some(val) = frame.env.get(name).or_else(|| frame.closure.get(name)) {
             return val.clone();
         }
         if frame.function != 0
