@@ -653,3 +653,67 @@ fn absorb_params(slot: &mut ParamReach, incoming: ParamReach) -> bool {
     }
     slot.len() > before
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::python::parse::ParsedSource;
+    use crate::python::{CodeSettings, scan_source};
+    use crate::taint::summarize;
+
+    fn summaries(files: &[(&str, &str)]) -> Vec<ModuleSummary> {
+        files
+            .iter()
+            .map(|(path, source)| {
+                let findings = scan_source(path, source.as_bytes(), &CodeSettings::default());
+                let parsed = ParsedSource::parse(source);
+                summarize(path, None, &parsed, &findings, &Limits::default())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_single_file_links_alone() {
+        let tainted = link(&summaries(&[(
+            "a.py",
+            "import sys, torch\ndef f(p):\n    return torch.load(p)\nf(sys.argv[1])\n",
+        )]));
+        assert_eq!(tainted.len(), 1);
+        assert_eq!(tainted.first().map(|t| t.flow.len()), Some(3));
+    }
+
+    #[test]
+    fn calls_with_clean_arguments_taint_nothing() {
+        let tainted = link(&summaries(&[(
+            "a.py",
+            "import torch\ndef f(p):\n    return torch.load(p)\nf('fixed.pt')\n",
+        )]));
+        assert!(tainted.is_empty());
+    }
+
+    #[test]
+    fn re_exports_are_followed() {
+        let tainted = link(&summaries(&[
+            ("p/__init__.py", "from .impl import load\n"),
+            (
+                "p/impl.py",
+                "import pickle\ndef load(b):\n    return pickle.loads(b)\n",
+            ),
+            (
+                "main.py",
+                "import sys\nfrom p import load\nload(sys.stdin.read())\n",
+            ),
+        ]));
+        assert_eq!(tainted.len(), 1);
+        assert_eq!(tainted.first().map(|t| t.path.as_str()), Some("p/impl.py"));
+    }
+
+    #[test]
+    fn mutual_recursion_settles() {
+        let tainted = link(&summaries(&[(
+            "a.py",
+            "import sys, torch\ndef f(p):\n    return g(p)\ndef g(p):\n    torch.load(p)\n    return f(p)\nf(sys.argv[1])\n",
+        )]));
+        assert_eq!(tainted.len(), 1);
+    }
+}

@@ -119,6 +119,8 @@ struct Deferred<'t> {
 /// Per-function walking state.
 struct Frame {
     function: usize,
+    /// Short name for step notes.
+    display: String,
     /// Qualified prefix for functions and classes defined here.
     prefix: String,
     class: Option<String>,
@@ -213,6 +215,7 @@ impl<'t> Summarizer<'t, '_> {
     fn run(&mut self, body: &'t [Stmt], module: &str) {
         let mut frame = Frame {
             function: 0,
+            display: "<module>".to_owned(),
             prefix: module.to_owned(),
             class: None,
             self_name: None,
@@ -280,7 +283,7 @@ impl<'t> Summarizer<'t, '_> {
         };
         self.summary.functions.push(FunctionSummary {
             qualified: qualified.clone(),
-            display,
+            display: display.clone(),
             params: params.clone(),
             positional_count: positional.len(),
             vararg,
@@ -289,6 +292,7 @@ impl<'t> Summarizer<'t, '_> {
         });
         let mut frame = Frame {
             function,
+            display,
             prefix: qualified,
             class,
             self_name,
@@ -419,7 +423,8 @@ impl<'t> Summarizer<'t, '_> {
             Stmt::Return(ret) => {
                 if let Some(value) = &ret.value {
                     let val = self.eval(frame, value);
-                    let step = self.step(stmt.range(), "returned".to_owned());
+                    let step =
+                        self.step(stmt.range(), format!("returned from {}()", frame.display));
                     frame.returns.union(
                         &val.taint.with_step(&step, self.limits.max_flow_steps),
                         self.limits.max_taint_origins,
@@ -734,6 +739,21 @@ impl<'t> Summarizer<'t, '_> {
     }
 
     fn bind_target(&mut self, frame: &mut Frame, target: &'t Expr, val: Val, range: TextRange) {
+        if frame.depth >= self.limits.max_source_nesting {
+            return;
+        }
+        frame.depth += 1;
+        self.bind_target_inner(frame, target, val, range);
+        frame.depth -= 1;
+    }
+
+    fn bind_target_inner(
+        &mut self,
+        frame: &mut Frame,
+        target: &'t Expr,
+        val: Val,
+        range: TextRange,
+    ) {
         match target {
             Expr::Name(name) => {
                 let step = self.step(range, format!("assigned to `{}`", name.id.as_str()));
@@ -1527,5 +1547,125 @@ struct Children<'t> {
 impl<'t> Visitor<'t> for Children<'t> {
     fn visit_expr(&mut self, expr: &'t Expr) {
         self.exprs.push(expr);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::python::{CodeSettings, scan_source};
+
+    fn summary_of(path: &str, source: &str) -> ModuleSummary {
+        let findings = scan_source(path, source.as_bytes(), &CodeSettings::default());
+        let parsed = ParsedSource::parse(source);
+        summarize(path, None, &parsed, &findings, &Limits::default())
+    }
+
+    fn sink_origins(summary: &ModuleSummary) -> Vec<Vec<Origin>> {
+        summary
+            .sinks
+            .iter()
+            .map(|s| s.taint.origins.keys().cloned().collect())
+            .collect()
+    }
+
+    #[test]
+    fn parameters_reaching_sinks_are_recorded() {
+        let summary = summary_of(
+            "pkg/loader.py",
+            "import torch\n\ndef load(flag, path):\n    return torch.load(path)\n",
+        );
+        assert_eq!(summary.module, "pkg.loader");
+        assert_eq!(summary.parameter_sinks(), vec![(1, 1, 0)]);
+    }
+
+    #[test]
+    fn overwritten_names_lose_their_taint() {
+        let summary = summary_of(
+            "a.py",
+            "import sys, torch\np = sys.argv[1]\np = 'fixed.pt'\ntorch.load(p)\n",
+        );
+        assert_eq!(sink_origins(&summary), vec![Vec::<Origin>::new()]);
+    }
+
+    #[test]
+    fn sources_are_named_by_their_subscript() {
+        let summary = summary_of(
+            "a.py",
+            "import sys, torch\np = sys.argv[1]\ntorch.load(p)\n",
+        );
+        assert_eq!(sink_origins(&summary), vec![vec![Origin::Source(0)]]);
+        assert_eq!(
+            summary.sources.first().map(|s| s.description.as_str()),
+            Some("sys.argv[1]")
+        );
+    }
+
+    #[test]
+    fn relative_imports_resolve_against_the_package() {
+        let summary = summary_of(
+            "pkg/sub/app.py",
+            "from .loader import load\nfrom .. import util\nfrom ..x.y import z\nload(1)\n",
+        );
+        assert_eq!(
+            summary.imports.get("load").map(String::as_str),
+            Some("pkg.sub.loader.load")
+        );
+        assert_eq!(
+            summary.imports.get("util").map(String::as_str),
+            Some("pkg.util")
+        );
+        assert_eq!(
+            summary.imports.get("z").map(String::as_str),
+            Some("pkg.x.y.z")
+        );
+        assert_eq!(
+            summary.calls.first().map(|c| c.target.as_str()),
+            Some("pkg.sub.loader.load")
+        );
+    }
+
+    #[test]
+    fn digest_check_with_early_exit_cleans_the_rest() {
+        let guarded = summary_of(
+            "a.py",
+            "import hashlib, pickle, sys\nd = sys.stdin.buffer.read()\nif hashlib.sha256(d).hexdigest() != 'x':\n    raise SystemExit\npickle.loads(d)\n",
+        );
+        assert_eq!(sink_origins(&guarded), vec![Vec::<Origin>::new()]);
+        let unguarded = summary_of(
+            "a.py",
+            "import hashlib, pickle, sys\nd = sys.stdin.buffer.read()\nif hashlib.sha256(d).hexdigest() != 'x':\n    print('bad')\npickle.loads(d)\n",
+        );
+        assert_eq!(sink_origins(&unguarded), vec![vec![Origin::Source(0)]]);
+    }
+
+    #[test]
+    fn fields_are_per_class() {
+        let summary = summary_of(
+            "a.py",
+            "import torch\nclass A:\n    def __init__(self, p):\n        self.p = p\n    def go(self):\n        torch.load(self.p)\n",
+        );
+        assert_eq!(summary.field_writes.len(), 1);
+        assert_eq!(
+            sink_origins(&summary),
+            vec![vec![Origin::Field {
+                class: "a.A".to_owned(),
+                attr: "p".to_owned()
+            }]]
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_cut_not_overflowed() {
+        let source = format!(
+            "import pickle, sys\nx = {}sys.argv[1]{}\npickle.loads(x)\n",
+            "[".repeat(3000),
+            "]".repeat(3000)
+        );
+        let outcome = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || summary_of("deep.py", &source).sinks.len())
+            .map(|h| h.join());
+        assert!(matches!(outcome, Ok(Ok(_))));
     }
 }
