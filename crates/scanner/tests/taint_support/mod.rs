@@ -1,6 +1,9 @@
 //! Shared helpers for the data-flow tests: load a fixture program (a folder of Python
 //! files) and run the whole analysis on it.
 
+// Each test binary includes this module and uses a different subset of it.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 
 use brine_scanner::Finding;
