@@ -250,7 +250,8 @@ impl<'s> Linker<'s> {
             return (reach, params);
         }
         for (origin, steps) in &taint.origins {
-            let trail = local_steps(&summary.path, steps);
+            // Steps are converted only for origins that lead somewhere: most do not.
+            let trail = || local_steps(&summary.path, steps);
             match origin {
                 Origin::Source(id) => {
                     if let Some(site) = summary.sources.get(*id) {
@@ -263,13 +264,13 @@ impl<'s> Linker<'s> {
                             via: None,
                         };
                         let mut path = vec![first];
-                        path.extend(trail);
+                        path.extend(trail());
                         merge_path(&mut reach, (m, *id), path, self.limits);
                     }
                 }
                 Origin::Param { function, index } => match mode {
                     Mode::Summary(f) if f == *function => {
-                        params.entry(*index).or_insert(trail);
+                        params.entry(*index).or_insert_with(trail);
                     }
                     Mode::Summary(_) => {}
                     Mode::Concrete => {
@@ -278,10 +279,11 @@ impl<'s> Linker<'s> {
                             .get(m)
                             .and_then(|p| p.get(*function))
                             .and_then(|p| p.get(*index))
+                            && !incoming.is_empty()
                         {
                             absorb(
                                 &mut reach,
-                                extend(incoming.clone(), &trail, self.limits),
+                                extend(incoming.clone(), &trail(), self.limits),
                                 self.limits,
                             );
                         }
@@ -294,6 +296,10 @@ impl<'s> Linker<'s> {
                     let (sub_reach, sub_params) =
                         self.resolve_return(m, *c, mode, visited, depth + 1);
                     visited.remove(&(m, *c));
+                    if sub_reach.is_empty() && sub_params.is_empty() {
+                        continue;
+                    }
+                    let trail = trail();
                     absorb(
                         &mut reach,
                         extend(sub_reach, &trail, self.limits),
@@ -306,19 +312,23 @@ impl<'s> Linker<'s> {
                     }
                 }
                 Origin::Field { class, attr } => {
-                    if let Some(stored) = self.fields.get(&(class.clone(), attr.clone())) {
+                    if let Some(stored) = self.fields.get(&(class.clone(), attr.clone()))
+                        && !stored.is_empty()
+                    {
                         absorb(
                             &mut reach,
-                            extend(stored.clone(), &trail, self.limits),
+                            extend(stored.clone(), &trail(), self.limits),
                             self.limits,
                         );
                     }
                 }
                 Origin::Global(name) => {
-                    if let Some(stored) = self.globals.get(name) {
+                    if let Some(stored) = self.globals.get(name)
+                        && !stored.is_empty()
+                    {
                         absorb(
                             &mut reach,
-                            extend(stored.clone(), &trail, self.limits),
+                            extend(stored.clone(), &trail(), self.limits),
                             self.limits,
                         );
                     }

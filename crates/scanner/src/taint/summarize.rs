@@ -581,7 +581,8 @@ impl<'t> Summarizer<'t, '_> {
 
     fn walk_if(&mut self, frame: &mut Frame, if_stmt: &'t ast::StmtIf) -> bool {
         let test = self.eval(frame, &if_stmt.test);
-        let (when_true, mut when_false) = refine(&frame.env, test.guard.as_ref());
+        let (when_true, mut when_false) =
+            refine(std::mem::take(&mut frame.env), test.guard.as_ref());
         let mut ends = Vec::new();
         frame.env = when_true;
         if self.walk_body(frame, &if_stmt.body) {
@@ -593,7 +594,8 @@ impl<'t> Summarizer<'t, '_> {
             match &clause.test {
                 Some(test) => {
                     let val = self.eval(frame, test);
-                    let (clause_true, clause_false) = refine(&frame.env, val.guard.as_ref());
+                    let (clause_true, clause_false) =
+                        refine(std::mem::take(&mut frame.env), val.guard.as_ref());
                     frame.env = clause_true;
                     if self.walk_body(frame, &clause.body) {
                         ends.push(frame.env.clone());
@@ -1491,16 +1493,16 @@ impl<'t> Summarizer<'t, '_> {
 }
 
 /// The environments where a digest check passed and where it failed.
-fn refine(env: &Env, guard: Option<&(bool, BTreeSet<Origin>)>) -> (Env, Env) {
+fn refine(env: Env, guard: Option<&(bool, BTreeSet<Origin>)>) -> (Env, Env) {
     let Some((positive, origins)) = guard else {
-        return (env.clone(), env.clone());
+        return (env.clone(), env);
     };
     let mut checked = env.clone();
     sanitize(&mut checked, origins);
     if *positive {
-        (checked, env.clone())
+        (checked, env)
     } else {
-        (env.clone(), checked)
+        (env, checked)
     }
 }
 
