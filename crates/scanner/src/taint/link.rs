@@ -88,6 +88,8 @@ struct Linker<'s> {
     limits: &'s Limits,
     /// Resolved target of each call: (module, function, bound).
     targets: Vec<Vec<Option<(usize, usize, bool)>>>,
+    /// Per call with a resolved target: the non-empty taint passed to each parameter.
+    arguments: Vec<Vec<Vec<(usize, Taint)>>>,
     returns: Vec<Vec<ReturnSummary>>,
     params: Vec<Vec<Vec<Reach>>>,
     fields: HashMap<(String, String), Reach>,
@@ -97,7 +99,7 @@ struct Linker<'s> {
 impl<'s> Linker<'s> {
     fn new(summaries: &'s [ModuleSummary], limits: &'s Limits) -> Self {
         let resolver = Resolver::new(summaries);
-        let targets = summaries
+        let targets: Vec<Vec<Option<(usize, usize, bool)>>> = summaries
             .iter()
             .map(|summary| {
                 summary
@@ -107,10 +109,35 @@ impl<'s> Linker<'s> {
                     .collect()
             })
             .collect();
+        let arguments = summaries
+            .iter()
+            .zip(&targets)
+            .map(|(summary, targets)| {
+                summary
+                    .calls
+                    .iter()
+                    .zip(targets)
+                    .map(|(call, target)| {
+                        let Some((tm, tf, bound)) = *target else {
+                            return Vec::new();
+                        };
+                        let Some(callee) = summaries.get(tm).and_then(|s| s.functions.get(tf))
+                        else {
+                            return Vec::new();
+                        };
+                        (0..callee.params.len())
+                            .map(|index| (index, argument_for(call, callee, bound, index)))
+                            .filter(|(_, taint)| !taint.is_empty())
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
         Linker {
             summaries,
             limits,
             targets,
+            arguments,
             returns: summaries
                 .iter()
                 .map(|s| vec![ReturnSummary::default(); s.functions.len()])
@@ -155,19 +182,24 @@ impl<'s> Linker<'s> {
                 }
             }
             for (c, call) in summary.calls.iter().enumerate() {
-                let Some((tm, tf, bound)) = self.target(m, c) else {
+                let Some((tm, tf, _)) = self.target(m, c) else {
                     continue;
                 };
                 let Some(callee) = self.function(tm, tf) else {
                     continue;
                 };
-                for index in 0..callee.params.len() {
-                    let argument = argument_for(call, callee, bound, index);
-                    if argument.is_empty() {
+                let arguments = self
+                    .arguments
+                    .get(m)
+                    .and_then(|a| a.get(c))
+                    .map_or(&[][..], Vec::as_slice);
+                for (index, argument) in arguments {
+                    let index = *index;
+                    let (reach, _) =
+                        self.resolve(m, argument, Mode::Concrete, &mut BTreeSet::new(), 0);
+                    if reach.is_empty() {
                         continue;
                     }
-                    let (reach, _) =
-                        self.resolve(m, &argument, Mode::Concrete, &mut BTreeSet::new(), 0);
                     let name = callee.params.get(index).cloned().unwrap_or_default();
                     let step = PathStep {
                         step: flow_step(
