@@ -104,4 +104,7 @@ fn main() {
         link_time.as_secs_f64() * 1e3
     );
     println!("tainted sinks:       {:>8}", tainted.len());
+    for sink in &tainted {
+        println!("  {}", sink.summary);
+    }
 }

@@ -397,15 +397,15 @@ impl<'s> Linker<'s> {
         };
         let Some((tm, tf, bound)) = self.target(m, c) else {
             // Not project code we know: a library call passes its arguments on.
-            let mut all = call.spread.clone();
-            for argument in call
-                .positional
-                .iter()
-                .chain(call.keywords.iter().map(|(_, t)| t))
-            {
-                all.union(argument, self.limits.max_taint_origins);
+            let arguments = std::iter::once(&call.spread)
+                .chain(&call.positional)
+                .chain(call.keywords.iter().map(|(_, t)| t));
+            for argument in arguments.filter(|a| !a.is_empty()) {
+                let (sub_reach, sub_params) = self.resolve(m, argument, mode, visited, depth);
+                absorb(&mut reach, sub_reach, self.limits);
+                absorb_params(&mut params, sub_params);
             }
-            return self.resolve(m, &all, mode, visited, depth);
+            return (reach, params);
         };
         let (Some(callee), Some(summary_of_callee)) = (
             self.function(tm, tf),
