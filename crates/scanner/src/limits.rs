@@ -52,6 +52,10 @@ pub struct Limits {
     pub max_loop_passes: usize,
     /// Rounds of the cross-function link before it stops, settled or not.
     pub max_link_rounds: usize,
+    /// Nesting of statements and expressions the data-flow pass follows; deeper parts
+    /// are taken as clean (its frames are larger than the rule walk's, and it must fit
+    /// a 2 MB thread stack in a debug build).
+    pub max_taint_nesting: usize,
 }
 
 impl Default for Limits {
@@ -78,6 +82,7 @@ impl Default for Limits {
             max_flow_steps: 24,
             max_loop_passes: 3,
             max_link_rounds: 32,
+            max_taint_nesting: 64,
         }
     }
 }

@@ -144,8 +144,9 @@ pub fn hub_repo_parameter(callee: &str) -> Option<(Option<usize>, &'static str)>
         return None;
     }
     if callee.ends_with(".from_pretrained") {
-        // `PeftModel.from_pretrained(base_model, model_id)` takes the id second.
-        return Some(if root == "peft" {
+        // `PeftModel.from_pretrained(base_model, model_id)` takes the id second;
+        // `AutoPeftModel*.from_pretrained(model_id)` takes it first.
+        return Some(if callee.starts_with("peft.PeftModel") {
             (Some(1), "model_id")
         } else {
             (Some(0), "pretrained_model_name_or_path")

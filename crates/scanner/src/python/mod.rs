@@ -113,7 +113,64 @@ pub fn scan_source(_path: &str, bytes: &[u8], settings: &CodeSettings) -> Vec<Fi
             .is_none_or(|span| !suppressions.suppresses(f.rule, &[span.line, span.end_line]))
     });
     findings.sort_by_key(|f| f.span.map(|s| (s.start_byte, s.end_byte)));
+    let deep = model.nesting_cut.is_some();
+    drop(model);
+    if deep {
+        dispose_deep_tree(parsed.parsed, decoded.text.len());
+    }
     findings
+}
+
+/// Drop a tree nested past the walk budget without overflowing the stack: dropping
+/// nested boxes recurses once per level, so it happens on a thread whose stack is sized
+/// from the text (a level takes at least one byte). Where no such thread can be had
+/// (wasm, or the reservation fails) the tree is leaked instead: memory bounded by the
+/// file, which beats aborting the scan.
+fn dispose_deep_tree<T: Send + 'static>(tree: T, text_len: usize) {
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(tree)));
+    #[cfg(not(target_family = "wasm"))]
+    {
+        let for_thread = std::sync::Arc::clone(&slot);
+        let stack = text_len.saturating_mul(1024).clamp(8 << 20, 1 << 36);
+        let spawned = std::thread::Builder::new()
+            .stack_size(stack)
+            .spawn(move || {
+                let tree = for_thread.lock().ok().and_then(|mut t| t.take());
+                drop(tree);
+            });
+        if let Ok(handle) = spawned {
+            let _ = handle.join();
+        }
+    }
+    if let Ok(mut leftover) = slot.lock()
+        && let Some(tree) = leftover.take()
+    {
+        std::mem::forget(tree);
+    }
+}
+
+/// Decode, parse and model one file, and hand the parsed file and its semantic model
+/// (scopes with their bindings, resolved call sites per scope) to `analyse`: the entry
+/// point for a data-flow pass that reuses the model instead of rebuilding it.
+pub fn with_model<R>(
+    bytes: &[u8],
+    settings: &CodeSettings,
+    analyse: impl FnOnce(&parse::ParsedSource<'_>, &semantic::SemanticModel<'_>) -> R,
+) -> R {
+    let decoded = source::decode(bytes);
+    let parsed = parse::ParsedSource::parse(&decoded.text);
+    let model = semantic::build(
+        parsed.parsed.syntax(),
+        settings.max_nesting,
+        settings.max_kept_literal,
+    );
+    let result = analyse(&parsed, &model);
+    let deep = model.nesting_cut.is_some();
+    drop(model);
+    if deep {
+        dispose_deep_tree(parsed.parsed, decoded.text.len());
+    }
+    result
 }
 
 /// Apply the findings' fixes to `source` (the decoded text the findings point into).
@@ -173,6 +230,18 @@ pub(crate) mod test_support {
 mod tests {
     use super::test_support::rules_hit;
     use super::*;
+
+    #[test]
+    fn the_model_is_reusable() {
+        let source = b"import pickle\ndef f(x):\n    return pickle.loads(x)\n";
+        let (scopes, sink_scope_kind) = with_model(source, &CodeSettings::default(), |_, model| {
+            let site = model.calls.iter().find(|c| c.callee == "pickle.loads");
+            let kind = site.and_then(|c| model.scopes.get(c.scope)).map(|s| s.kind);
+            (model.scopes.len(), kind)
+        });
+        assert_eq!(scopes, 2);
+        assert_eq!(sink_scope_kind, Some(semantic::ScopeKind::Function));
+    }
 
     #[test]
     fn select_and_ignore_by_prefix() {
@@ -235,6 +304,22 @@ mod tests {
             apply_fixes(source, &findings),
             "import torch\ntorch.load(f, weights_only=True)\n"
         );
+    }
+
+    #[test]
+    fn hostile_nesting_neither_overflows_nor_aborts() {
+        let source = format!(
+            "x = {}1{}\ny = {}1\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000),
+            "-".repeat(100_000)
+        );
+        let outcome = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || rules_hit(&source))
+            .map(|h| h.join());
+        let hits = outcome.ok().and_then(Result::ok).unwrap_or_default();
+        assert_eq!(hits, vec!["BRN192"]);
     }
 
     #[test]

@@ -9,10 +9,13 @@
 //! `multiprocessing.Pipe()[].recv`. A name nobody bound resolves to `builtins.<name>`, so
 //! `pickle.loads` without an import of `pickle` is not the module.
 //!
-//! Bindings are processed in statement order (last write wins); function bodies are
-//! deferred to the end of their enclosing scope, as Python runs them after the module
-//! body. Constants (`True`, strings, numbers, `None`, dicts of constants) are propagated
-//! so rules can read keyword values such as `weights_only=SAFE` or `**kwargs`.
+//! Bindings are processed in statement order; the paths through `if`/`elif`/`else`,
+//! `try`/`except` and loops are joined (disagreeing constants become unknown). Function
+//! bodies are deferred to the end of their enclosing scope, as Python runs them after the
+//! module body; `global` names bind in the module scope, and `self.attr = ...` in a method
+//! binds `.attr` in the class scope so other methods see it. Constants (`True`, strings,
+//! numbers, `None`, dicts of constants) are propagated so rules can read keyword values
+//! such as `weights_only=SAFE` or `**kwargs`.
 //!
 //! The model (scopes with their final bindings, and every resolved call site with the
 //! scope it is in) is public so that a data-flow pass can reuse it.
@@ -109,9 +112,14 @@ pub struct Scope {
     /// The source range of the construct that opened it.
     pub range: TextRange,
     /// Names bound in this scope.
-    pub bindings: HashMap<String, Value>,
+    pub bindings: Bindings,
     /// Modules star-imported into this scope (`from m import *`), in order.
     pub star_imports: Vec<String>,
+    /// Names declared `global` here: binding them binds in the module scope.
+    pub globals: Vec<String>,
+    /// For a method: its first parameter (`self`, `cls`), whose attributes are
+    /// bound in the class scope under `.name`.
+    pub receiver: Option<String>,
 }
 
 /// A keyword argument with its resolved value.
@@ -196,7 +204,7 @@ impl CallSite<'_> {
 pub struct SemanticModel<'a> {
     /// Every scope; index 0 is the module.
     pub scopes: Vec<Scope>,
-    /// Every call whose callee resolved, in visiting order.
+    /// Every call whose callee resolved (except most builtins), in visiting order.
     pub calls: Vec<CallSite<'a>>,
     /// The first construct skipped because it was nested deeper than the budget.
     pub nesting_cut: Option<TextRange>,
@@ -214,6 +222,8 @@ pub fn build(module: &ast::ModModule, max_nesting: usize, max_literal: usize) ->
             range: module.range,
             bindings: HashMap::new(),
             star_imports: Vec::new(),
+            globals: Vec::new(),
+            receiver: None,
         }],
         current: 0,
         calls: Vec::new(),
@@ -238,6 +248,47 @@ pub fn build(module: &ast::ModModule, max_nesting: usize, max_literal: usize) ->
     }
 }
 
+/// A scope's bindings by name.
+pub type Bindings = HashMap<String, Value>;
+
+/// Join the bindings of two control-flow paths. A name bound on one path only keeps
+/// that binding (a conditional import is still the module); values that disagree become
+/// `Unknown`, except that a module beats `None` (`yaml = None` fallbacks) and two modules
+/// keep the first (`try: import cPickle as pickle / except: import pickle`).
+fn merge_bindings(mut first: Bindings, second: Bindings) -> Bindings {
+    for (name, value) in second {
+        match first.get_mut(&name) {
+            None => {
+                first.insert(name, value);
+            }
+            Some(existing) => {
+                *existing = merge_values(std::mem::replace(existing, Value::Unknown), value)
+            }
+        }
+    }
+    first
+}
+
+fn merge_values(first: Value, second: Value) -> Value {
+    match (first, second) {
+        (a, b) if a == b => a,
+        (symbol @ Value::Symbol { .. }, Value::Symbol { .. } | Value::None)
+        | (Value::None, symbol @ Value::Symbol { .. }) => symbol,
+        _ => Value::Unknown,
+    }
+}
+
+/// Builtins whose calls are recorded: data sources and dynamic code for a data-flow pass.
+const RECORDED_BUILTINS: &[&str] = &[
+    "open",
+    "input",
+    "eval",
+    "exec",
+    "compile",
+    "__import__",
+    "getattr",
+];
+
 struct Builder<'a> {
     scopes: Vec<Scope>,
     current: ScopeId,
@@ -258,12 +309,62 @@ impl<'a> Builder<'a> {
             range,
             bindings: HashMap::new(),
             star_imports: Vec::new(),
+            globals: Vec::new(),
+            receiver: None,
         });
         self.scopes.len() - 1
     }
 
+    fn snapshot_current_bindings(&self) -> Bindings {
+        self.scopes
+            .get(self.current)
+            .map(|s| s.bindings.clone())
+            .unwrap_or_default()
+    }
+
+    fn take_current_bindings(&mut self) -> Bindings {
+        self.scopes
+            .get_mut(self.current)
+            .map(|s| std::mem::take(&mut s.bindings))
+            .unwrap_or_default()
+    }
+
+    fn set_current_bindings(&mut self, bindings: Bindings) {
+        if let Some(scope) = self.scopes.get_mut(self.current) {
+            scope.bindings = bindings;
+        }
+    }
+
+    fn merge_into_current(&mut self, other: Bindings) {
+        let current = self.take_current_bindings();
+        self.set_current_bindings(merge_bindings(current, other));
+    }
+
+    /// The class scope whose instance `name` is, when `name` is the current method's
+    /// receiver (`self`).
+    fn receiver_class(&self, name: &str) -> Option<ScopeId> {
+        let scope = self.scopes.get(self.current)?;
+        (scope.receiver.as_deref() == Some(name))
+            .then_some(scope.parent)
+            .flatten()
+    }
+
+    /// For `self.name` in a method: the class scope and the key (`.name`) it is bound under.
+    fn receiver_attribute(&self, attribute: &ast::ExprAttribute) -> Option<(ScopeId, String)> {
+        let Expr::Name(object) = &*attribute.value else {
+            return None;
+        };
+        let class = self.receiver_class(object.id.as_str())?;
+        Some((class, format!(".{}", attribute.attr.as_str())))
+    }
+
     fn bind(&mut self, name: &str, value: Value) {
-        let Some(scope) = self.scopes.get_mut(self.current) else {
+        let declared_global = self
+            .scopes
+            .get(self.current)
+            .is_some_and(|s| s.globals.iter().any(|g| g == name));
+        let target = if declared_global { 0 } else { self.current };
+        let Some(scope) = self.scopes.get_mut(target) else {
             return;
         };
         // `try: import yaml / except ImportError: yaml = None` keeps the module binding.
@@ -339,9 +440,29 @@ impl<'a> Builder<'a> {
         let next = depth + 1;
         match expr {
             Expr::Name(name) => self.lookup(name.id.as_str()),
-            Expr::Attribute(attribute) => self
-                .resolve_bounded(&attribute.value, next)
-                .derived(&format!(".{}", attribute.attr.as_str())),
+            Expr::Attribute(attribute) if self.receiver_attribute(attribute).is_some() => self
+                .receiver_attribute(attribute)
+                .and_then(|(class, key)| {
+                    // An instance attribute, else a class attribute of the same name.
+                    let bindings = &self.scopes.get(class)?.bindings;
+                    bindings
+                        .get(&key)
+                        .or_else(|| bindings.get(key.trim_start_matches('.')))
+                        .cloned()
+                })
+                .unwrap_or(Value::Unknown),
+            Expr::Attribute(attribute) => match self.resolve_bounded(&attribute.value, next) {
+                // Only symbols have attributes worth a path; skip the allocation otherwise.
+                Value::Symbol {
+                    mut path,
+                    restricted,
+                } => {
+                    path.push('.');
+                    path.push_str(attribute.attr.as_str());
+                    Value::Symbol { path, restricted }
+                }
+                _ => Value::Unknown,
+            },
             Expr::Subscript(subscript) => {
                 self.resolve_bounded(&subscript.value, next).derived("[]")
             }
@@ -450,6 +571,15 @@ impl<'a> Builder<'a> {
                 }
             }
             Expr::Starred(starred) => self.bind_target(&starred.value, &Value::Unknown),
+            // `self.loader = pickle.Unpickler(f)` binds `.loader` in the class scope.
+            Expr::Attribute(attribute) => match self.receiver_attribute(attribute) {
+                Some((class, key)) => {
+                    if let Some(scope) = self.scopes.get_mut(class) {
+                        scope.bindings.insert(key, value.clone());
+                    }
+                }
+                None => self.visit_expr(target),
+            },
             // Attribute and subscript targets bind no name; their sub-expressions may call.
             other => self.visit_expr(other),
         }
@@ -481,6 +611,13 @@ impl<'a> Builder<'a> {
         let Value::Symbol { path, restricted } = self.resolve(&call.func) else {
             return;
         };
+        // Most calls are to builtins (`len`, `print`, `str`...): no rule or data-flow
+        // pass needs them, so their arguments are not resolved.
+        if let Some(builtin) = path.strip_prefix("builtins.")
+            && !RECORDED_BUILTINS.contains(&builtin)
+        {
+            return;
+        }
         let mut positional = Vec::new();
         let mut open_positional = false;
         for arg in &call.arguments.args {
@@ -560,7 +697,18 @@ impl<'a> Builder<'a> {
             self.visit_decorator(decorator);
         }
         self.visit_parameter_defaults(&function.parameters);
+        let in_class = self
+            .scopes
+            .get(self.current)
+            .is_some_and(|s| s.kind == ScopeKind::Class);
         let scope = self.open_scope(ScopeKind::Function, function.name.as_str(), function.range);
+        if in_class {
+            let parameters = &function.parameters;
+            let first = parameters.posonlyargs.iter().chain(&parameters.args).next();
+            if let (Some(first), Some(opened)) = (first, self.scopes.get_mut(scope)) {
+                opened.receiver = Some(first.parameter.name.as_str().to_owned());
+            }
+        }
         self.deferred.push_back((scope, function));
         self.bind(function.name.as_str(), Value::Unknown);
     }
@@ -656,9 +804,38 @@ impl<'a> Visitor<'a> for Builder<'a> {
             }
             Stmt::For(for_stmt) => {
                 self.visit_expr(&for_stmt.iter);
+                let before = self.snapshot_current_bindings();
                 self.bind_target(&for_stmt.target, &Value::Unknown);
                 self.visit_body(&for_stmt.body);
                 self.visit_body(&for_stmt.orelse);
+                // The body may run zero times.
+                self.merge_into_current(before);
+            }
+            Stmt::While(while_stmt) => {
+                self.visit_expr(&while_stmt.test);
+                let before = self.snapshot_current_bindings();
+                self.visit_body(&while_stmt.body);
+                self.visit_body(&while_stmt.orelse);
+                self.merge_into_current(before);
+            }
+            Stmt::If(if_stmt) => {
+                self.visit_expr(&if_stmt.test);
+                let before = self.snapshot_current_bindings();
+                self.visit_body(&if_stmt.body);
+                let mut merged = self.take_current_bindings();
+                for clause in &if_stmt.elif_else_clauses {
+                    self.set_current_bindings(before.clone());
+                    if let Some(test) = &clause.test {
+                        self.visit_expr(test);
+                    }
+                    self.visit_body(&clause.body);
+                    merged = merge_bindings(merged, self.take_current_bindings());
+                }
+                let has_else = if_stmt.elif_else_clauses.iter().any(|c| c.test.is_none());
+                if !has_else {
+                    merged = merge_bindings(merged, before);
+                }
+                self.set_current_bindings(merged);
             }
             Stmt::With(with) => {
                 for item in &with.items {
@@ -672,9 +849,13 @@ impl<'a> Visitor<'a> for Builder<'a> {
                 self.visit_body(&with.body);
             }
             Stmt::Try(try_stmt) => {
+                let before = self.snapshot_current_bindings();
                 self.visit_body(&try_stmt.body);
+                self.visit_body(&try_stmt.orelse);
+                let mut merged = self.take_current_bindings();
                 for handler in &try_stmt.handlers {
                     let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    self.set_current_bindings(before.clone());
                     if let Some(kind) = &handler.type_ {
                         self.visit_expr(kind);
                     }
@@ -682,9 +863,17 @@ impl<'a> Visitor<'a> for Builder<'a> {
                         self.bind(name.as_str(), Value::Unknown);
                     }
                     self.visit_body(&handler.body);
+                    merged = merge_bindings(merged, self.take_current_bindings());
                 }
-                self.visit_body(&try_stmt.orelse);
+                self.set_current_bindings(merged);
                 self.visit_body(&try_stmt.finalbody);
+            }
+            Stmt::Global(global) => {
+                if let Some(scope) = self.scopes.get_mut(self.current) {
+                    scope
+                        .globals
+                        .extend(global.names.iter().map(|n| n.as_str().to_owned()));
+                }
             }
             Stmt::Delete(delete) => {
                 for target in &delete.targets {
@@ -825,6 +1014,20 @@ mod tests {
     }
 
     #[test]
+    fn global_imports_bind_the_module_scope() {
+        let source = "pickle = None\ndef init():\n    global pickle\n    import pickle\ndef use(b):\n    return pickle.loads(b)\n";
+        assert!(has(source, "pickle.loads"));
+    }
+
+    #[test]
+    fn instance_attributes_carry_values() {
+        let source = "import pickle\nclass Reader:\n    def __init__(self, f):\n        self.unpickler = pickle.Unpickler(f)\n    def read(self):\n        return self.unpickler.load()\n";
+        assert!(has(source, "pickle.Unpickler().load"));
+        let other = "import pickle\nclass R:\n    def read(self, other):\n        return other.unpickler.load()\n";
+        assert!(!callees(other).iter().any(|c| c.contains("Unpickler")));
+    }
+
+    #[test]
     fn restricted_subclasses_are_marked() {
         let source = "import pickle\nclass Safe(pickle.Unpickler):\n    def find_class(self, m, n):\n        raise Exception\nSafe(f).load()\n";
         let parsed = ruff_python_parser::parse_unchecked_source(source, ast::PySourceType::Python);
@@ -855,6 +1058,28 @@ mod tests {
             loads[1].argument(None, "weights_only"),
             Argument::Given(&Value::Bool(false))
         );
+    }
+
+    #[test]
+    fn branches_merge() {
+        let source = "import torch\nif a:\n    w = True\nelse:\n    w = False\ntorch.load(f, weights_only=w)\ntry:\n    import cPickle as pickle\nexcept ImportError:\n    import pickle\npickle.loads(b)\nif c:\n    s = True\ntorch.load(f, weights_only=s)\n";
+        let parsed = ruff_python_parser::parse_unchecked_source(source, ast::PySourceType::Python);
+        let model = build(parsed.syntax(), 200, 4096);
+        let loads: Vec<_> = model
+            .calls
+            .iter()
+            .filter(|c| c.callee == "torch.load")
+            .collect();
+        assert_eq!(loads.len(), 2);
+        assert_eq!(
+            loads[0].argument(None, "weights_only"),
+            Argument::Given(&Value::Unknown)
+        );
+        assert_eq!(
+            loads[1].argument(None, "weights_only"),
+            Argument::Given(&Value::Bool(true))
+        );
+        assert!(model.calls.iter().any(|c| c.callee == "cPickle.loads"));
     }
 
     #[test]

@@ -278,7 +278,7 @@ impl<'s> Linker<'s> {
         let Some(summary) = self.summaries.get(m) else {
             return (reach, params);
         };
-        if depth >= self.limits.max_source_nesting {
+        if depth >= self.limits.max_taint_nesting {
             return (reach, params);
         }
         for (origin, steps) in &taint.origins {

@@ -311,9 +311,11 @@ pub fn analyze_files<P: AsRef<str>, B: AsRef<[u8]>>(
     for (path, bytes) in files {
         let path = path.as_ref();
         let findings = python::scan_source(path, bytes.as_ref(), settings);
-        let decoded = python::source::decode(bytes.as_ref());
-        let parsed = python::parse::ParsedSource::parse(&decoded.text);
-        summaries.push(summarize(path, None, &parsed, &findings, limits));
+        // `with_model` also disposes of hostile deep trees without overflowing the stack.
+        let summary = python::with_model(bytes.as_ref(), settings, |parsed, _| {
+            summarize(path, None, parsed, &findings, limits)
+        });
+        summaries.push(summary);
         results.push((path.to_owned(), findings));
     }
     for sink in link_with(&summaries, limits) {

@@ -15,7 +15,7 @@
 //! of each argument; their results carry an [`Origin::Return`] that the link phase
 //! resolves. Calls into libraries pass their arguments' taint on to the result.
 //!
-//! Must never execute anything, never recurse deeper than `max_source_nesting`, and
+//! Must never execute anything, never recurse deeper than `max_taint_nesting`, and
 //! never panic on any tree the recovering parser produces.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -370,7 +370,7 @@ impl<'t> Summarizer<'t, '_> {
     }
 
     fn walk_stmt(&mut self, frame: &mut Frame, stmt: &'t Stmt) -> bool {
-        if frame.depth >= self.limits.max_source_nesting {
+        if frame.depth >= self.limits.max_taint_nesting {
             return true;
         }
         frame.depth += 1;
@@ -741,7 +741,7 @@ impl<'t> Summarizer<'t, '_> {
     }
 
     fn bind_target(&mut self, frame: &mut Frame, target: &'t Expr, val: Val, range: TextRange) {
-        if frame.depth >= self.limits.max_source_nesting {
+        if frame.depth >= self.limits.max_taint_nesting {
             return;
         }
         frame.depth += 1;
@@ -833,7 +833,7 @@ impl<'t> Summarizer<'t, '_> {
     // ----- expressions ------------------------------------------------------------
 
     fn eval(&mut self, frame: &mut Frame, expr: &'t Expr) -> Val {
-        if frame.depth >= self.limits.max_source_nesting {
+        if frame.depth >= self.limits.max_taint_nesting {
             return Val::default();
         }
         frame.depth += 1;
@@ -1408,7 +1408,7 @@ impl<'t> Summarizer<'t, '_> {
         depth: usize,
         resolve: &dyn Fn(&str) -> Option<String>,
     ) -> Option<String> {
-        if depth >= self.limits.max_source_nesting {
+        if depth >= self.limits.max_taint_nesting {
             return None;
         }
         match expr {
@@ -1655,6 +1655,27 @@ mod tests {
                 attr: "p".to_owned()
             }]]
         );
+    }
+
+    #[test]
+    fn deep_call_nesting_fits_a_small_stack() {
+        let source = format!(
+            "import pickle, sys\nx = {}sys.argv[1]{}\npickle.loads(x)\n",
+            "f(g(".repeat(1500),
+            "))".repeat(1500)
+        );
+        let outcome = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                crate::taint::analyze_files(
+                    &[("deep.py", source.as_bytes())],
+                    &CodeSettings::default(),
+                    &Limits::default(),
+                )
+                .len()
+            })
+            .map(|h| h.join());
+        assert!(matches!(outcome, Ok(Ok(1))));
     }
 
     #[test]

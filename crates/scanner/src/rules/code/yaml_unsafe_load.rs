@@ -113,7 +113,7 @@ pub fn check(site: &CallSite<'_>, ctx: &CheckContext<'_, '_>) -> Option<Finding>
 }
 
 /// `yaml.load(stream, Loader=...)` → `yaml.safe_load(stream)`, only for the plain shape:
-/// an attribute callee, one positional stream, at most a written-out `Loader`.
+/// an attribute callee, the stream and at most a loader (positional or `Loader=`).
 fn safe_load_fix(
     site: &CallSite<'_>,
     ctx: &CheckContext<'_, '_>,
@@ -123,7 +123,8 @@ fn safe_load_fix(
         return None;
     };
     let arguments = &site.call.arguments;
-    let [stream] = &*arguments.args else {
+    // The stream, optionally followed by a positional loader.
+    let (Some(stream), 1..=2) = (arguments.args.first(), arguments.args.len()) else {
         return None;
     };
     if matches!(stream, Expr::Starred(_))
@@ -179,6 +180,10 @@ mod tests {
         assert_eq!(
             fixed("import yaml as y\ny.full_load_all(s)\n"),
             "import yaml as y\ny.safe_load_all(s)\n"
+        );
+        assert_eq!(
+            fixed("import yaml\nyaml.load(s, yaml.Loader)\n"),
+            "import yaml\nyaml.safe_load(s)\n"
         );
     }
 }
