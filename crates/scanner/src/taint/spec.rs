@@ -86,7 +86,8 @@ pub const SOURCE_METHODS: &[(&str, &str)] = &[
 ];
 
 /// Attributes of a request object that is a view's parameter (Django, Django REST
-/// framework, Starlette): `request.FILES`, `self.request.body`.
+/// framework, Starlette, aiohttp): `request.FILES`, `self.request.body`,
+/// `await request.body()`, `await request.read()`.
 pub const REQUEST_ATTRIBUTES: &[&str] = &[
     "FILES",
     "POST",
@@ -95,6 +96,12 @@ pub const REQUEST_ATTRIBUTES: &[&str] = &[
     "data",
     "stream",
     "query_params",
+    "form",
+    "json",
+    "files",
+    "read",
+    "post",
+    "content",
 ];
 
 /// Calls that write a download to a path given as an argument: the variable passed

@@ -1229,6 +1229,14 @@ impl<'t> Summarizer<'t, '_> {
             (Some(path), _) if spec::source_for_path(&format!("{path}()")).is_some() => {
                 spec::source_for_path(&format!("{path}()"))
             }
+            (None, Some(method))
+                if spec::REQUEST_ATTRIBUTES.contains(&method)
+                    && receiver
+                        .as_ref()
+                        .is_some_and(|(_, base)| is_request_object(base)) =>
+            {
+                Some("HTTP request data")
+            }
             (_, Some(method)) => spec::source_for_method(method),
             _ => None,
         };
