@@ -92,13 +92,18 @@ struct Linker<'s> {
     arguments: Vec<Vec<Vec<(usize, Taint)>>>,
     returns: Vec<Vec<ReturnSummary>>,
     params: Vec<Vec<Vec<Reach>>>,
+    /// Fields per class family (`(family, attr)`): a base class and its subclasses
+    /// share `self` fields.
     fields: HashMap<(String, String), Reach>,
+    /// Class → the representative of its family (classes related by inheritance).
+    families: HashMap<String, String>,
     globals: HashMap<String, Reach>,
 }
 
 impl<'s> Linker<'s> {
     fn new(summaries: &'s [ModuleSummary], limits: &'s Limits) -> Self {
         let resolver = Resolver::new(summaries);
+        let families = class_families(summaries, &resolver);
         let targets: Vec<Vec<Option<(usize, usize, bool)>>> = summaries
             .iter()
             .map(|summary| {
@@ -152,6 +157,7 @@ impl<'s> Linker<'s> {
                 })
                 .collect(),
             fields: HashMap::new(),
+            families,
             globals: HashMap::new(),
         }
     }
@@ -225,7 +231,7 @@ impl<'s> Linker<'s> {
                     self.resolve(m, &write.taint, Mode::Concrete, &mut BTreeSet::new(), 0);
                 let slot = self
                     .fields
-                    .entry((write.class.clone(), write.attr.clone()))
+                    .entry((self.family(&write.class), write.attr.clone()))
                     .or_default();
                 grew |= absorb(slot, reach, self.limits);
             }
@@ -249,6 +255,13 @@ impl<'s> Linker<'s> {
             }
         }
         grew
+    }
+
+    fn family(&self, class: &str) -> String {
+        self.families
+            .get(class)
+            .cloned()
+            .unwrap_or_else(|| class.to_owned())
     }
 
     fn target(&self, m: usize, c: usize) -> Option<(usize, usize, bool)> {
@@ -344,7 +357,7 @@ impl<'s> Linker<'s> {
                     }
                 }
                 Origin::Field { class, attr } => {
-                    if let Some(stored) = self.fields.get(&(class.clone(), attr.clone()))
+                    if let Some(stored) = self.fields.get(&(self.family(class), attr.clone()))
                         && !stored.is_empty()
                     {
                         absorb(
@@ -498,6 +511,42 @@ impl<'s> Linker<'s> {
     }
 }
 
+/// Group classes related by inheritance (union-find over class → base edges) and
+/// map each to its group's representative.
+fn class_families(summaries: &[ModuleSummary], resolver: &Resolver<'_>) -> HashMap<String, String> {
+    fn find(parent: &HashMap<String, String>, class: &str) -> String {
+        let mut current = class.to_owned();
+        // Every union points at an existing root, so this walk is short; bound it anyway.
+        for _ in 0..parent.len().saturating_add(1) {
+            match parent.get(&current) {
+                Some(next) if *next != current => current.clone_from(next),
+                _ => break,
+            }
+        }
+        current
+    }
+    let mut parent: HashMap<String, String> = HashMap::new();
+    for summary in summaries {
+        for class in summary.classes.keys() {
+            for base in resolver.ancestors(class) {
+                let (a, b) = (find(&parent, class), find(&parent, &base));
+                if a != b {
+                    let (root, child) = if a < b { (a, b) } else { (b, a) };
+                    parent.insert(child, root);
+                }
+            }
+        }
+    }
+    let classes: Vec<String> = parent.keys().cloned().collect();
+    classes
+        .into_iter()
+        .map(|class| {
+            let root = find(&parent, &class);
+            (class, root)
+        })
+        .collect()
+}
+
 /// The taint a call passes into parameter `index` of `callee`.
 fn argument_for(call: &CallFlow, callee: &FunctionSummary, bound: bool, index: usize) -> Taint {
     let mut out = call.spread.clone();
@@ -547,13 +596,25 @@ struct Resolver<'s> {
     functions: HashMap<&'s str, (usize, usize)>,
     /// Every dotted suffix of every module name → modules (first wins on ties).
     modules: HashMap<String, usize>,
+    /// Every class of the program → its bases as written.
+    classes: HashMap<&'s str, &'s [String]>,
 }
+
+/// Hops through re-exports and module suffixes when resolving one name.
+const MAX_NAME_HOPS: usize = 8;
+
+/// Base classes followed from one class.
+const MAX_ANCESTORS: usize = 16;
 
 impl<'s> Resolver<'s> {
     fn new(summaries: &'s [ModuleSummary]) -> Self {
         let mut functions = HashMap::new();
         let mut modules = HashMap::new();
+        let mut classes: HashMap<&'s str, &'s [String]> = HashMap::new();
         for (m, summary) in summaries.iter().enumerate() {
+            for (class, bases) in &summary.classes {
+                classes.entry(class.as_str()).or_insert(bases.as_slice());
+            }
             for (f, function) in summary.functions.iter().enumerate().skip(1) {
                 functions
                     .entry(function.qualified.as_str())
@@ -576,6 +637,7 @@ impl<'s> Resolver<'s> {
             summaries,
             functions,
             modules,
+            classes,
         }
     }
 
@@ -587,8 +649,26 @@ impl<'s> Resolver<'s> {
             target = target.replace("().", ".");
             bound = true;
         }
+        if let Some(found) = self.resolve_name(&target, bound) {
+            return Some(found);
+        }
+        // Inherited: a constructor of a class, or a method named through a subclass.
+        let (class, member, bound) = match self.canonical_class(&target) {
+            Some(class) => (class, "__init__", true),
+            None => {
+                let (class, member) = target.rsplit_once('.')?;
+                (self.canonical_class(class)?, member, bound)
+            }
+        };
+        self.ancestors(&class)
+            .into_iter()
+            .find_map(|base| self.resolve_name(&format!("{base}.{member}"), bound))
+    }
+
+    fn resolve_name(&self, target: &str, bound: bool) -> Option<(usize, usize, bool)> {
+        let mut target = target.to_owned();
         // Re-exports chain through `__init__` files; a few hops are plenty.
-        for _ in 0..8 {
+        for _ in 0..MAX_NAME_HOPS {
             if let Some(&(m, f)) = self.functions.get(target.as_str()) {
                 return Some((m, f, bound));
             }
@@ -603,6 +683,46 @@ impl<'s> Resolver<'s> {
             target = next;
         }
         None
+    }
+
+    /// The qualified name of the class `name` refers to, if it is one of the program's.
+    fn canonical_class(&self, name: &str) -> Option<String> {
+        let mut name = name.to_owned();
+        for _ in 0..MAX_NAME_HOPS {
+            if self.classes.contains_key(name.as_str()) {
+                return Some(name);
+            }
+            let next = self.through_modules(&name)?;
+            if next == name {
+                return None;
+            }
+            name = next;
+        }
+        None
+    }
+
+    /// Base classes of `class`, nearest first (bounded; cycles are cut).
+    fn ancestors(&self, class: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut pending = vec![class.to_owned()];
+        while let Some(current) = pending.pop() {
+            if out.len() >= MAX_ANCESTORS {
+                break;
+            }
+            let Some(bases) = self.classes.get(current.as_str()) else {
+                continue;
+            };
+            for base in bases.iter().rev() {
+                if let Some(base) = self.canonical_class(base)
+                    && base != class
+                    && !out.contains(&base)
+                {
+                    out.push(base.clone());
+                    pending.push(base);
+                }
+            }
+        }
+        out
     }
 
     /// Rewrite `target` to the qualified name it has in the module it points into:

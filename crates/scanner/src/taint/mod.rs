@@ -232,6 +232,8 @@ pub struct ModuleSummary {
     pub globals: BTreeMap<String, Taint>,
     /// Module-level imports: local name → qualified name (relative imports resolved).
     pub imports: BTreeMap<String, String>,
+    /// Every class defined here (qualified) → its bases, as qualified or imported names.
+    pub classes: BTreeMap<String, Vec<String>>,
 }
 
 impl ModuleSummary {

@@ -205,6 +205,7 @@ pub fn summarize(
             field_writes: Vec::new(),
             globals: std::collections::BTreeMap::new(),
             imports: std::collections::BTreeMap::new(),
+            classes: std::collections::BTreeMap::new(),
         },
     };
     summarizer.run(&parsed.parsed.syntax().body, &module);
@@ -680,13 +681,18 @@ impl<'t> Summarizer<'t, '_> {
         for decorator in &class.decorator_list {
             self.eval(frame, &decorator.expression);
         }
+        let mut bases = Vec::new();
         if let Some(arguments) = &class.arguments {
             for base in &arguments.args {
-                self.eval(frame, base);
+                match self.eval(frame, base).sym {
+                    Sym::Local(name) | Sym::Path(name) => bases.push(name),
+                    Sym::Instance(_) | Sym::None => {}
+                }
             }
         }
         let qualified = format!("{}.{}", frame.prefix, class.name.as_str());
         self.classes.insert(qualified.clone());
+        self.summary.classes.insert(qualified.clone(), bases);
         let saved_env = frame.env.clone();
         let saved_prefix = std::mem::replace(&mut frame.prefix, qualified.clone());
         let saved_class = frame.class.replace(qualified.clone());
