@@ -164,17 +164,27 @@ impl<'s> Linker<'s> {
 
     /// Repeat the propagation rounds until nothing grows or the budget ends.
     fn settle(&mut self) {
-        for _ in 0..self.limits.max_link_rounds.max(1) {
-            if !self.round() {
+        for round in 0..self.limits.max_link_rounds.max(1) {
+            if !self.round(round == 0) {
                 break;
             }
         }
     }
 
-    fn round(&mut self) -> bool {
+    fn round(&mut self, first: bool) -> bool {
         let mut grew = false;
         for (m, summary) in self.summaries.iter().enumerate() {
             for (f, function) in summary.functions.iter().enumerate() {
+                // A return built only from sources and own parameters is final after
+                // the first round.
+                let settled = function
+                    .returns
+                    .origins
+                    .keys()
+                    .all(|o| matches!(o, Origin::Source(_) | Origin::Param { .. }));
+                if settled && !first {
+                    continue;
+                }
                 let (sources, params) = self.resolve(
                     m,
                     &function.returns,
