@@ -115,6 +115,11 @@ pub const DOWNLOAD_DESTINATIONS: &[(&str, usize, &str)] = &[
 /// `(method, position, keyword)`.
 pub const DOWNLOAD_METHODS: &[(&str, usize, &str)] = &[("download_file", 2, "Filename")];
 
+/// Methods that write their (untrusted) receiver to a path argument: after
+/// `upload.save(path)` (Flask/Werkzeug `FileStorage`), `path` names untrusted bytes.
+/// `(method, position, keyword)`.
+pub const SAVE_METHODS: &[(&str, usize, &str)] = &[("save", 0, "dst")];
+
 /// Parameter annotations that make the parameter itself untrusted (FastAPI and
 /// Starlette request objects and uploads). Matched against the annotation's resolved
 /// path; `UploadFile` is matched anywhere in the annotation text (`list[UploadFile]`).

@@ -1222,6 +1222,7 @@ impl<'t> Summarizer<'t, '_> {
         }
         // Downloads that write to a path argument.
         self.taint_download_destination(frame, call, path.as_deref(), method);
+        self.taint_saved_destination(frame, call, method, &receiver_taint);
 
         // Mutating methods put their arguments into the receiver.
         if let (Some(method), Some((_, base_expr))) = (method, &receiver)
@@ -1370,6 +1371,41 @@ impl<'t> Summarizer<'t, '_> {
                 name.id.as_str().to_owned(),
                 Val::tainted(fresh.with_step(&step, self.limits.max_flow_steps)),
             );
+        }
+    }
+
+    /// `upload.save(path)` with an untrusted `upload`: `path` now names its bytes.
+    fn taint_saved_destination(
+        &mut self,
+        frame: &mut Frame,
+        call: &'t ast::ExprCall,
+        method: Option<&str>,
+        receiver: &Taint,
+    ) {
+        let Some((_, position, keyword)) =
+            method.and_then(|m| spec::SAVE_METHODS.iter().find(|(name, _, _)| *name == m))
+        else {
+            return;
+        };
+        if receiver.is_empty() {
+            return;
+        }
+        let argument = call
+            .arguments
+            .keywords
+            .iter()
+            .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == *keyword))
+            .map(|k| &k.value)
+            .or_else(|| call.arguments.args.get(*position));
+        if let Some(Expr::Name(name)) = argument {
+            let step = self.step(
+                call.range(),
+                format!("untrusted data saved to `{}`", name.id.as_str()),
+            );
+            let max = self.limits.max_taint_origins;
+            let saved = receiver.with_step(&step, self.limits.max_flow_steps);
+            let entry = frame.env.entry(name.id.as_str().to_owned()).or_default();
+            entry.taint.union(&saved, max);
         }
     }
 
