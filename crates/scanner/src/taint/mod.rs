@@ -298,10 +298,43 @@ pub fn mark_tainted(finding: &mut Finding, sink: &TaintedSink) {
     finding.flow.clone_from(&sink.flow);
 }
 
+/// Phase 1 for one file, in one call (safe to run on many files in parallel): the
+/// file's findings from [`python::scan_source`] and its summary.
+#[must_use]
+pub fn scan_and_summarize(
+    path: &str,
+    bytes: &[u8],
+    settings: &CodeSettings,
+    limits: &Limits,
+) -> (Vec<Finding>, ModuleSummary) {
+    let findings = python::scan_source(path, bytes, settings);
+    // `with_model` also disposes of hostile deep trees without overflowing the stack.
+    let summary = python::with_model(bytes, settings, |parsed, _| {
+        summarize(path, None, parsed, &findings, limits)
+    });
+    (findings, summary)
+}
+
+/// Mark the findings that [`link`] found tainted. `results` are `(path, findings)` as
+/// returned next to each summary by [`scan_and_summarize`].
+pub fn apply_tainted(results: &mut [(String, Vec<Finding>)], tainted: &[TaintedSink]) {
+    for sink in tainted {
+        let finding = results
+            .iter_mut()
+            .find(|(path, _)| *path == sink.path)
+            .and_then(|(_, findings)| findings.get_mut(sink.finding_index));
+        if let Some(finding) = finding {
+            mark_tainted(finding, sink);
+        }
+    }
+}
+
 /// Scan Python files, summarize each, link them as one program and return every
 /// file's findings with `tainted` set on sinks that untrusted data reaches.
 ///
 /// Files are `(path, bytes)`; module names come from the paths (see the module docs).
+/// This runs the files one after another; a caller with threads can run
+/// [`scan_and_summarize`] per file in parallel, then [`link_with`] and [`apply_tainted`].
 #[must_use]
 pub fn analyze_files<P: AsRef<str>, B: AsRef<[u8]>>(
     files: &[(P, B)],
@@ -311,24 +344,13 @@ pub fn analyze_files<P: AsRef<str>, B: AsRef<[u8]>>(
     let mut results: Vec<(String, Vec<Finding>)> = Vec::with_capacity(files.len());
     let mut summaries = Vec::with_capacity(files.len());
     for (path, bytes) in files {
-        let path = path.as_ref();
-        let findings = python::scan_source(path, bytes.as_ref(), settings);
-        // `with_model` also disposes of hostile deep trees without overflowing the stack.
-        let summary = python::with_model(bytes.as_ref(), settings, |parsed, _| {
-            summarize(path, None, parsed, &findings, limits)
-        });
+        let (findings, summary) =
+            scan_and_summarize(path.as_ref(), bytes.as_ref(), settings, limits);
         summaries.push(summary);
-        results.push((path.to_owned(), findings));
+        results.push((path.as_ref().to_owned(), findings));
     }
-    for sink in link_with(&summaries, limits) {
-        let finding = results
-            .iter_mut()
-            .find(|(path, _)| *path == sink.path)
-            .and_then(|(_, findings)| findings.get_mut(sink.finding_index));
-        if let Some(finding) = finding {
-            mark_tainted(finding, &sink);
-        }
-    }
+    let tainted = link_with(&summaries, limits);
+    apply_tainted(&mut results, &tainted);
     results
 }
 
