@@ -2,14 +2,14 @@
 //!
 //! Two phases, each linear in the size of the code:
 //!
-//! 1. [`summarize`] (per file, parallel-safe): a forward pass over each function's
+//! 1. [`summarize()`] (per file, parallel-safe): a forward pass over each function's
 //!    statements in order records, as [`Taint`] (a set of [`Origin`]s with the local
 //!    steps that carried them), what reaches every sink finding, every call to project
 //!    code, every `return`, every `self.field` store and every module-level name.
 //!    Assignments kill taint on overwrite, branches merge by union, loops run to a
 //!    small fixed point, and digest checks (`hashlib...hexdigest() == EXPECTED`,
 //!    `hmac.compare_digest`) clean the data they cover on the path where they passed.
-//! 2. [`link`] (once per program): resolves calls across functions and modules
+//! 2. [`link()`] (once per program): resolves calls across functions and modules
 //!    through the summaries (context-insensitive for parameters, but a function's
 //!    return is re-evaluated per call for the parameters it passes through), iterates
 //!    to a bounded fixed point, and reports each sink reached by a source with its
@@ -188,7 +188,7 @@ pub struct CallFlow {
 pub struct SinkFlow {
     /// The function the sink is in.
     pub function: usize,
-    /// Index of the finding in the findings passed to [`summarize`].
+    /// Index of the finding in the findings passed to [`summarize()`].
     pub finding_index: usize,
     /// The sink's callee (`torch.load`).
     pub callee: String,
@@ -315,7 +315,7 @@ pub fn scan_and_summarize(
     (findings, summary)
 }
 
-/// Mark the findings that [`link`] found tainted. `results` are `(path, findings)` as
+/// Mark the findings that [`link()`] found tainted. `results` are `(path, findings)` as
 /// returned next to each summary by [`scan_and_summarize`].
 pub fn apply_tainted(results: &mut [(String, Vec<Finding>)], tainted: &[TaintedSink]) {
     for sink in tainted {
