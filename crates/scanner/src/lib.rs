@@ -12,7 +12,10 @@
 //!   loads; [`deps`] audits locked dependency versions against bundled advisories;
 //! * [`rules`] is the registry: one file per rule, its docs are the user docs;
 //! * [`report`] turns findings into JSON, SARIF, GitHub annotations and text;
-//! * [`lock`] pins model files by hash (`brine lock` / `brine verify`).
+//! * [`lock`] pins model files by hash (`brine lock` / `brine verify`);
+//! * [`remediation`] predicts `torch.load(weights_only=True)` and suggests safe allowlists;
+//! * [`taint`] follows untrusted data (uploads, requests, argv, downloads) through
+//!   functions and modules to the loads it reaches;
 //!
 //! This crate must never execute, import or evaluate anything it scans, never panic on
 //! input, never allocate without a bound from [`limits`], and never touch the terminal or
@@ -30,6 +33,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod taint;
 
 pub use finding::{FileKind, FileReport, Finding, Severity, Span, Verdict};
 pub use limits::Limits;

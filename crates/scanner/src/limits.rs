@@ -70,6 +70,18 @@ pub struct Limits {
     pub max_decoder_memory: u64,
     /// Bytes of a stream's head kept to recognise its format (joblib markers, tar headers).
     pub max_sniff_head: usize,
+    /// Distinct origins (sources, parameters, calls) one tainted value remembers.
+    pub max_taint_origins: usize,
+    /// Steps kept in one data-flow path; longer paths keep their source and their end.
+    pub max_flow_steps: usize,
+    /// Passes over a loop body before its taint is taken as settled.
+    pub max_loop_passes: usize,
+    /// Rounds of the cross-function link before it stops, settled or not.
+    pub max_link_rounds: usize,
+    /// Nesting of statements and expressions the data-flow pass follows; deeper parts
+    /// are taken as clean (its frames are larger than the rule walk's, and it must fit
+    /// a 2 MB thread stack in a debug build).
+    pub max_taint_nesting: usize,
 }
 
 impl Default for Limits {
@@ -104,6 +116,11 @@ impl Default for Limits {
             max_source_nesting: 200,
             max_decoder_memory: 128 << 20,
             max_sniff_head: 64 << 10,
+            max_taint_origins: 16,
+            max_flow_steps: 24,
+            max_loop_passes: 3,
+            max_link_rounds: 32,
+            max_taint_nesting: 64,
         }
     }
 }

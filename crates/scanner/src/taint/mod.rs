@@ -1,0 +1,391 @@
+//! Data flow: which unsafe loads take untrusted data, and the path that data travels.
+//!
+//! Two phases, each linear in the size of the code:
+//!
+//! 1. [`summarize()`] (per file, parallel-safe): a forward pass over each function's
+//!    statements in order records, as [`Taint`] (a set of [`Origin`]s with the local
+//!    steps that carried them), what reaches every sink finding, every call to project
+//!    code, every `return`, every `self.field` store and every module-level name.
+//!    Assignments kill taint on overwrite, branches merge by union, loops run to a
+//!    small fixed point, and digest checks (`hashlib...hexdigest() == EXPECTED`,
+//!    `hmac.compare_digest`) clean the data they cover on the path where they passed.
+//! 2. [`link()`] (once per program): resolves calls across functions and modules
+//!    through the summaries (context-insensitive for parameters, but a function's
+//!    return is re-evaluated per call for the parameters it passes through), iterates
+//!    to a bounded fixed point, and reports each sink reached by a source with its
+//!    path, source first.
+//!
+//! [`analyze_files`] runs the Python scan, both phases and marks the findings.
+//!
+//! Module names come from paths ([`module_name_for_path`]): every folder is a package
+//! level (with or without `__init__.py`), `__init__.py` names its folder, and imports
+//! are matched against the longest suffix of a module name, so `from pkg.loader import
+//! f` finds `src/pkg/loader.py`. Relative imports resolve against the importing file's
+//! package.
+//!
+//! Sources, propagators and sanitizers are tables in [`spec`]. This module must never
+//! execute or import what it reads, never recurse deeper than the nesting budget, and
+//! never grow a taint set or a path beyond its [`Limits`] budget.
+
+pub mod link;
+pub mod spec;
+pub mod summarize;
+
+use std::collections::BTreeMap;
+
+use crate::finding::{Finding, Severity, Span, Verdict};
+use crate::limits::Limits;
+use crate::python::{self, CodeSettings};
+
+pub use link::{TaintedSink, link, link_with};
+pub use summarize::summarize;
+
+/// Where part of a value may have come from. Indices point into the
+/// [`ModuleSummary`] the taint belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Origin {
+    /// An untrusted source: index into [`ModuleSummary::sources`].
+    Source(usize),
+    /// A parameter of a function: indices into [`ModuleSummary::functions`] and its params.
+    Param {
+        /// The function.
+        function: usize,
+        /// The parameter.
+        index: usize,
+    },
+    /// The value returned by a call to project code: index into [`ModuleSummary::calls`].
+    Return(usize),
+    /// An instance field, per class (`self.path` of `app.Loader`).
+    Field {
+        /// Qualified class name.
+        class: String,
+        /// Attribute name.
+        attr: String,
+    },
+    /// A module-level name of another module (`from .config import MODEL_PATH`).
+    Global(String),
+}
+
+/// One local step a value took: where and what happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// Where, in the summarized file.
+    pub span: Span,
+    /// What happened (`assigned to `data``).
+    pub note: String,
+}
+
+/// A value's taint: each origin it may derive from, with the local steps from that
+/// origin to here (first path found). Empty means clean.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Taint {
+    /// Origins and their steps.
+    pub origins: BTreeMap<Origin, Vec<Step>>,
+}
+
+impl Taint {
+    /// A value from one origin, with no steps yet.
+    #[must_use]
+    pub fn from_origin(origin: Origin) -> Self {
+        let mut origins = BTreeMap::new();
+        origins.insert(origin, Vec::new());
+        Taint { origins }
+    }
+
+    /// No origin: the value is clean.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.origins.is_empty()
+    }
+
+    /// Add `other`'s origins (keeping existing paths), up to `max_origins`.
+    pub fn union(&mut self, other: &Taint, max_origins: usize) {
+        for (origin, steps) in &other.origins {
+            if self.origins.len() >= max_origins && !self.origins.contains_key(origin) {
+                // Ordered so sources are kept before parameters, calls and globals.
+                match self.origins.last_key_value() {
+                    Some((last, _)) if origin < last => {
+                        let last = last.clone();
+                        self.origins.remove(&last);
+                    }
+                    _ => continue,
+                }
+            }
+            self.origins
+                .entry(origin.clone())
+                .or_insert_with(|| steps.clone());
+        }
+    }
+
+    /// The same origins with one more step on every path (bounded by `max_steps`).
+    #[must_use]
+    pub fn with_step(&self, step: &Step, max_steps: usize) -> Taint {
+        let mut out = self.clone();
+        for steps in out.origins.values_mut() {
+            if steps.len() < max_steps {
+                steps.push(step.clone());
+            }
+        }
+        out
+    }
+}
+
+/// An untrusted source occurrence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceSite {
+    /// The source text (`request.files['model']`), shortened.
+    pub description: String,
+    /// What kind of input it is (`Flask upload`).
+    pub kind: &'static str,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// One function (or the module body, index 0) of a summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionSummary {
+    /// Qualified name: `pkg.loader.load_model`, `pkg.app.Loader.load`, or the module
+    /// name for the module body.
+    pub qualified: String,
+    /// Short name for messages (`load_model`, `Loader.load`).
+    pub display: String,
+    /// Parameter names: positional ones first, then keyword-only, then `*args`, `**kwargs`.
+    pub params: Vec<String>,
+    /// How many parameters can be passed by position.
+    pub positional_count: usize,
+    /// Index of `*args`.
+    pub vararg: Option<usize>,
+    /// Index of `**kwargs`.
+    pub kwarg: Option<usize>,
+    /// What the return value derives from.
+    pub returns: Taint,
+}
+
+/// A call to something that may be project code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallFlow {
+    /// The calling function (index into [`ModuleSummary::functions`]).
+    pub function: usize,
+    /// Qualified callee (`pkg.loader.load_model`, `pkg.app.Loader.__init__`,
+    /// `pkg.models.Loader().load` for a method of an instance of an imported class).
+    pub target: String,
+    /// Short callee name for messages.
+    pub display: String,
+    /// The callee takes the receiver as its first parameter (methods, constructors).
+    pub bound: bool,
+    /// Where the call is.
+    pub span: Span,
+    /// Positional arguments, in order.
+    pub positional: Vec<Taint>,
+    /// Keyword arguments.
+    pub keywords: Vec<(String, Taint)>,
+    /// What `*args` / `**kwargs` at the call may carry into any parameter.
+    pub spread: Taint,
+}
+
+/// A sink finding and what reaches it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SinkFlow {
+    /// The function the sink is in.
+    pub function: usize,
+    /// Index of the finding in the findings passed to [`summarize()`].
+    pub finding_index: usize,
+    /// The sink's callee (`torch.load`).
+    pub callee: String,
+    /// Where the sink call is.
+    pub span: Span,
+    /// What reaches its data arguments.
+    pub taint: Taint,
+}
+
+/// A store into an instance field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldWrite {
+    /// The writing function.
+    pub function: usize,
+    /// Qualified class name.
+    pub class: String,
+    /// Field name.
+    pub attr: String,
+    /// What is stored.
+    pub taint: Taint,
+}
+
+/// Everything the link phase needs to know about one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleSummary {
+    /// The file path, as reported.
+    pub path: String,
+    /// The module's dotted name.
+    pub module: String,
+    /// Untrusted sources found in the file.
+    pub sources: Vec<SourceSite>,
+    /// Index 0 is the module body; then every function and method.
+    pub functions: Vec<FunctionSummary>,
+    /// Calls that may reach project code.
+    pub calls: Vec<CallFlow>,
+    /// Sink findings with what reaches them.
+    pub sinks: Vec<SinkFlow>,
+    /// Stores into `self.<field>`.
+    pub field_writes: Vec<FieldWrite>,
+    /// Module-level names and what they hold at the end of the module body.
+    pub globals: BTreeMap<String, Taint>,
+    /// Module-level imports: local name → qualified name (relative imports resolved).
+    pub imports: BTreeMap<String, String>,
+    /// Every class defined here (qualified) → its bases, as qualified or imported names.
+    pub classes: BTreeMap<String, Vec<String>>,
+}
+
+impl ModuleSummary {
+    /// For each function, the parameters that reach a sink: `(function, param, finding_index)`.
+    #[must_use]
+    pub fn parameter_sinks(&self) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        for sink in &self.sinks {
+            for origin in sink.taint.origins.keys() {
+                if let Origin::Param { function, index } = origin {
+                    out.push((*function, *index, sink.finding_index));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The dotted module name of a file, and whether it is a package's `__init__`.
+///
+/// Every folder counts as a package level; `.py`/`.pyi` is dropped; `__init__` names
+/// its folder. `./`, `..` and empty components are dropped.
+#[must_use]
+pub fn module_name_for_path(path: &str) -> (String, bool) {
+    let mut parts: Vec<&str> = path
+        .split(['/', '\\'])
+        .filter(|p| !p.is_empty() && *p != "." && *p != ".." && !p.ends_with(':'))
+        .collect();
+    let mut is_package = false;
+    if let Some(last) = parts.pop() {
+        let stem = last
+            .strip_suffix(".py")
+            .or_else(|| last.strip_suffix(".pyi"))
+            .unwrap_or(last);
+        if stem == "__init__" {
+            is_package = true;
+        } else {
+            parts.push(stem);
+        }
+    }
+    (parts.join("."), is_package)
+}
+
+/// Raise a severity one step (`critical` stays).
+#[must_use]
+pub fn raised(severity: Severity) -> Severity {
+    match severity {
+        Severity::Info => Severity::Low,
+        Severity::Low => Severity::Medium,
+        Severity::Medium => Severity::High,
+        Severity::High | Severity::Critical => Severity::Critical,
+    }
+}
+
+/// Mark a finding as reached by untrusted data: severity one step up, verdict
+/// dangerous, the source named in the message, and the path attached.
+pub fn mark_tainted(finding: &mut Finding, sink: &TaintedSink) {
+    finding.tainted = Some(true);
+    finding.severity = raised(finding.severity);
+    finding.verdict = Verdict::Dangerous;
+    finding.message = format!("{}; untrusted data: {}", finding.message, sink.summary);
+    finding.flow.clone_from(&sink.flow);
+}
+
+/// Phase 1 for one file, in one call (safe to run on many files in parallel): the
+/// file's findings from [`python::scan_source`] and its summary.
+#[must_use]
+pub fn scan_and_summarize(
+    path: &str,
+    bytes: &[u8],
+    settings: &CodeSettings,
+    limits: &Limits,
+) -> (Vec<Finding>, ModuleSummary) {
+    let findings = python::scan_source(path, bytes, settings);
+    // `with_model` also disposes of hostile deep trees without overflowing the stack.
+    let summary = python::with_model(bytes, settings, |parsed, _| {
+        summarize(path, None, parsed, &findings, limits)
+    });
+    (findings, summary)
+}
+
+/// Mark the findings that [`link()`] found tainted. `results` are `(path, findings)` as
+/// returned next to each summary by [`scan_and_summarize`].
+pub fn apply_tainted(results: &mut [(String, Vec<Finding>)], tainted: &[TaintedSink]) {
+    for sink in tainted {
+        let finding = results
+            .iter_mut()
+            .find(|(path, _)| *path == sink.path)
+            .and_then(|(_, findings)| findings.get_mut(sink.finding_index));
+        if let Some(finding) = finding {
+            mark_tainted(finding, sink);
+        }
+    }
+}
+
+/// Scan Python files, summarize each, link them as one program and return every
+/// file's findings with `tainted` set on sinks that untrusted data reaches.
+///
+/// Files are `(path, bytes)`; module names come from the paths (see the module docs).
+/// This runs the files one after another; a caller with threads can run
+/// [`scan_and_summarize`] per file in parallel, then [`link_with`] and [`apply_tainted`].
+#[must_use]
+pub fn analyze_files<P: AsRef<str>, B: AsRef<[u8]>>(
+    files: &[(P, B)],
+    settings: &CodeSettings,
+    limits: &Limits,
+) -> Vec<(String, Vec<Finding>)> {
+    let mut results: Vec<(String, Vec<Finding>)> = Vec::with_capacity(files.len());
+    let mut summaries = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        let (findings, summary) =
+            scan_and_summarize(path.as_ref(), bytes.as_ref(), settings, limits);
+        summaries.push(summary);
+        results.push((path.as_ref().to_owned(), findings));
+    }
+    let tainted = link_with(&summaries, limits);
+    apply_tainted(&mut results, &tainted);
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_names_from_paths() {
+        assert_eq!(
+            module_name_for_path("./src/pkg/loader.py"),
+            ("src.pkg.loader".to_owned(), false)
+        );
+        assert_eq!(
+            module_name_for_path("pkg\\__init__.py"),
+            ("pkg".to_owned(), true)
+        );
+        assert_eq!(module_name_for_path("app.py"), ("app".to_owned(), false));
+    }
+
+    #[test]
+    fn severity_goes_up_one_step() {
+        assert_eq!(raised(Severity::High), Severity::Critical);
+        assert_eq!(raised(Severity::Critical), Severity::Critical);
+        assert_eq!(raised(Severity::Low), Severity::Medium);
+    }
+
+    #[test]
+    fn union_is_bounded_and_keeps_sources() {
+        let mut taint = Taint::default();
+        for i in 0..10 {
+            taint.union(&Taint::from_origin(Origin::Global(format!("g{i}"))), 4);
+        }
+        taint.union(&Taint::from_origin(Origin::Source(0)), 4);
+        assert_eq!(taint.origins.len(), 4);
+        assert!(taint.origins.contains_key(&Origin::Source(0)));
+    }
+}
