@@ -4,13 +4,26 @@
 mod taint_support;
 
 use brine_scanner::finding::{FileKind, FileReport, Severity, Verdict};
-use brine_scanner::report::text::render_file;
+use brine_scanner::report::LineSource;
+use brine_scanner::report::text::{Style, render_file};
 use taint_support::{analyze, fixture_dir, program, sinks};
 
 fn files(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter()
         .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
         .collect()
+}
+
+/// Source lines of the fixture files, so the snapshot shows what a user sees.
+struct Files<'a>(&'a std::path::Path);
+
+impl LineSource for Files<'_> {
+    fn line(&self, path: &str, line: u32) -> Option<String> {
+        let text = std::fs::read_to_string(self.0.join(path)).ok()?;
+        text.lines()
+            .nth(usize::try_from(line).ok()?.checked_sub(1)?)
+            .map(str::to_owned)
+    }
 }
 
 #[test]
@@ -20,7 +33,7 @@ fn package_flow_is_rendered_source_first() {
     let mut rendered = String::new();
     for (path, findings) in results {
         let report = FileReport::new(path, FileKind::Python, findings);
-        rendered.push_str(&render_file(&report, false));
+        rendered.push_str(&render_file(&report, &Files(&root), Style::default()));
     }
     insta::assert_snapshot!(rendered);
 }

@@ -3,6 +3,7 @@
 //! Exit codes: 0 when nothing is at or above `--fail-on`; 1 when a finding is (and always
 //! when a file is dangerous); 2 only when something could not be scanned and nothing failed.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -10,7 +11,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use brine_scanner::report::{github, json, sarif, text};
 use brine_scanner::scan::{ScanOptions, scan_file, unreadable};
-use brine_scanner::{FileReport, Severity, Verdict};
+use brine_scanner::taint::{self, ModuleSummary};
+use brine_scanner::{FileKind, FileReport, Severity, Verdict};
 use globset::{Glob, GlobSetBuilder};
 use rayon::prelude::*;
 
@@ -20,8 +22,17 @@ use crate::lines::FileLines;
 use crate::walk::{Target, walk};
 
 enum Outcome {
-    Report(FileReport),
+    Report(Scanned),
     Skipped,
+}
+
+/// One file's unfiltered report, with what the later passes need.
+struct Scanned {
+    report: FileReport,
+    path: std::path::PathBuf,
+    config: Option<std::sync::Arc<Config>>,
+    /// The data-flow summary of a Python file, linked across the whole scan.
+    summary: Option<ModuleSummary>,
 }
 
 fn is_source_or_manifest(path: &Path) -> bool {
@@ -39,18 +50,18 @@ fn keep_finding(args: &ScanArgs, config: Option<&Config>, code: &str, path: &Pat
     config.is_none_or(|c| c.keeps(code, path))
 }
 
-fn scan_target(
-    target: &Target,
-    args: &ScanArgs,
-    options: &ScanOptions,
-    discovery: &Discovery,
-) -> Outcome {
+fn scan_target(target: &Target, options: &ScanOptions, discovery: &Discovery) -> Outcome {
     let config = match discovery.for_file(&target.path) {
         Ok(c) => c,
         Err(e) => {
             let mut report = unreadable(&target.display, &std::io::Error::other(format!("{e:#}")));
             report.findings[0].message = format!("invalid brine configuration: {e:#}");
-            return Outcome::Report(report);
+            return Outcome::Report(Scanned {
+                report,
+                path: target.path.clone(),
+                config: None,
+                summary: None,
+            });
         }
     };
     if is_source_or_manifest(&target.path)
@@ -60,15 +71,59 @@ fn scan_target(
     {
         return Outcome::Skipped;
     }
-    let Some(report) = scan_file(&target.display, &target.path, options) else {
-        return Outcome::Skipped;
-    };
-    let findings: Vec<_> = report
-        .findings
-        .into_iter()
-        .filter(|f| keep_finding(args, config.as_deref(), f.rule, &target.path))
+    let (report, summary) =
+        if !options.skip_code && brine_scanner::scan::is_python_path(&target.path) {
+            match std::fs::read(&target.path) {
+                Ok(bytes) => {
+                    let (findings, summary) = taint::scan_and_summarize(
+                        &target.display,
+                        &bytes,
+                        &options.code,
+                        &options.limits,
+                    );
+                    (
+                        FileReport::new(&target.display, FileKind::Python, findings),
+                        Some(summary),
+                    )
+                }
+                Err(e) => (unreadable(&target.display, &e), None),
+            }
+        } else {
+            match scan_file(&target.display, &target.path, options) {
+                Some(report) => (report, None),
+                None => return Outcome::Skipped,
+            }
+        };
+    Outcome::Report(Scanned {
+        report,
+        path: target.path.clone(),
+        config,
+        summary,
+    })
+}
+
+/// Link the Python files' data-flow summaries and mark the sinks untrusted data reaches.
+fn mark_tainted_sinks(scanned: &mut [Scanned], limits: &brine_scanner::Limits) {
+    let summaries: Vec<ModuleSummary> = scanned
+        .iter_mut()
+        .filter_map(|s| s.summary.take())
         .collect();
-    Outcome::Report(FileReport::new(report.path, report.kind, findings))
+    if summaries.is_empty() {
+        return;
+    }
+    let by_path: HashMap<String, usize> = scanned
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.report.path.clone(), i))
+        .collect();
+    for sink in taint::link_with(&summaries, limits) {
+        let finding = by_path
+            .get(&sink.path)
+            .and_then(|&i| scanned[i].report.findings.get_mut(sink.finding_index));
+        if let Some(finding) = finding {
+            taint::mark_tainted(finding, &sink);
+        }
+    }
 }
 
 /// The exit code for a set of reports.
@@ -121,22 +176,33 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         walked
             .targets
             .par_iter()
-            .map(|t| scan_target(t, args, &options, &discovery))
+            .map(|t| scan_target(t, &options, &discovery))
             .collect()
     });
 
+    let mut scanned = Vec::with_capacity(outcomes.len());
+    let mut skipped = 0;
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Report(s) => scanned.push(s),
+            Outcome::Skipped => skipped += 1,
+        }
+    }
+    mark_tainted_sinks(&mut scanned, &options.limits);
     let mut reports: Vec<FileReport> = walked
         .errors
         .iter()
         .map(|(path, e)| unreadable(path, e))
         .collect();
-    let mut skipped = 0;
-    for outcome in outcomes {
-        match outcome {
-            Outcome::Report(r) => reports.push(r),
-            Outcome::Skipped => skipped += 1,
-        }
-    }
+    reports.extend(scanned.into_iter().map(|s| {
+        let findings = s
+            .report
+            .findings
+            .into_iter()
+            .filter(|f| keep_finding(args, s.config.as_deref(), f.rule, &s.path))
+            .collect();
+        FileReport::new(s.report.path, s.report.kind, findings)
+    }));
     reports.sort_by(|a, b| a.path.cmp(&b.path));
 
     let cwd_config = discovery.for_file(Path::new("./.")).ok().flatten();

@@ -89,6 +89,17 @@ impl rawzip::ReaderAt for Source<'_> {
 /// with data prepended counts).
 #[must_use]
 pub fn has_directory(data: &dyn ReadAt) -> bool {
+    // The end-of-central-directory record lies in the last 22 + 65,535 bytes. Most files
+    // asked about are small pickles (the polyglot check), so look for its signature in a
+    // buffer the size of that tail before handing rawzip its much larger one.
+    const EOCD_WINDOW: u64 = 22 + 0xFFFF;
+    let start = data.size().saturating_sub(EOCD_WINDOW);
+    let mut tail = vec![0u8; usize::try_from(data.size() - start).unwrap_or(0)];
+    if data.read_exact_at(start, &mut tail).is_err()
+        || memchr::memmem::find(&tail, b"PK\x05\x06").is_none()
+    {
+        return false;
+    }
     let mut buffer = vec![0u8; rawzip::RECOMMENDED_BUFFER_SIZE];
     rawzip::ZipLocator::new()
         .locate_in_reader(Source(data), &mut buffer, data.size())

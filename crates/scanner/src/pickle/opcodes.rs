@@ -13,6 +13,9 @@ use std::io::{ErrorKind, Read};
 
 /// Size of the read buffer: large enough for throughput, small enough to never matter.
 const BUFFER_SIZE: usize = 64 * 1024;
+/// The buffer starts this small and doubles (up to its cap) each time a read fills it, so
+/// the many small pickles of a repository scan do not each pay for zeroing 64 KiB.
+const INITIAL_BUFFER_SIZE: usize = 4 * 1024;
 
 /// Why the reader could not produce the next opcode.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,6 +200,8 @@ pub struct FrameIssues {
 pub struct OpReader<'r> {
     inner: &'r mut dyn Read,
     buf: Box<[u8]>,
+    /// The size the buffer may grow to.
+    buf_cap: usize,
     pos: usize,
     len: usize,
     /// Absolute offset of `buf[pos]`.
@@ -217,9 +222,11 @@ impl<'r> OpReader<'r> {
     /// Like [`Self::new`] with a read buffer of `size` bytes (at least 1), for short
     /// inputs such as a sniffed file head.
     pub fn with_buffer(inner: &'r mut dyn Read, keep: usize, size: usize) -> Self {
+        let buf_cap = size.clamp(1, BUFFER_SIZE);
         OpReader {
             inner,
-            buf: vec![0u8; size.clamp(1, BUFFER_SIZE)].into_boxed_slice(),
+            buf: vec![0u8; buf_cap.min(INITIAL_BUFFER_SIZE)].into_boxed_slice(),
+            buf_cap,
             pos: 0,
             len: 0,
             offset: 0,
@@ -248,6 +255,15 @@ impl<'r> OpReader<'r> {
         }
         loop {
             match self.inner.read(&mut self.buf) {
+                Ok(n) if n >= self.buf.len() && self.buf.len() < self.buf_cap => {
+                    // A full read: the stream is larger than the buffer, so grow it for
+                    // the next refill (the buffered bytes are kept).
+                    let mut grown = vec![0u8; (self.buf.len() * 2).min(self.buf_cap)];
+                    grown[..n].copy_from_slice(&self.buf[..n]);
+                    self.buf = grown.into_boxed_slice();
+                    self.len = n;
+                    return Ok(n);
+                }
                 Ok(0) => {
                     self.eof = true;
                     return Ok(0);
@@ -285,7 +301,16 @@ impl<'r> OpReader<'r> {
         self.byte(what)
     }
 
+    #[inline]
     fn byte(&mut self, what: &'static str) -> Result<u8, ReadError> {
+        // Fast path: the byte is already buffered (almost always).
+        if self.pos < self.len
+            && let Some(&b) = self.buf.get(self.pos)
+        {
+            self.pos += 1;
+            self.offset += 1;
+            return Ok(b);
+        }
         if self.fill()? == 0 {
             return Err(ReadError::Truncated {
                 what,
@@ -300,6 +325,14 @@ impl<'r> OpReader<'r> {
 
     fn fixed<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], ReadError> {
         let mut out = [0u8; N];
+        if self.len.saturating_sub(self.pos) >= N
+            && let Some(bytes) = self.buf.get(self.pos..self.pos + N)
+        {
+            out.copy_from_slice(bytes);
+            self.pos += N;
+            self.offset += N as u64;
+            return Ok(out);
+        }
         for slot in &mut out {
             *slot = self.byte(what)?;
         }

@@ -62,6 +62,9 @@ pub struct StreamState<'l> {
     /// Globals, deduplicated by module and name, in first-seen order.
     pub globals: Vec<GlobalRef>,
     global_index: HashMap<(String, String), u32>,
+    /// The policy's judgement of each global, asked once per stream: a pickle calls the
+    /// same few globals many times.
+    judged: HashMap<u32, Judgement>,
     /// Extension codes registered by `copyreg.add_extension` calls in the stream.
     extensions: HashMap<i64, (String, String)>,
     /// Which (global, rule) pairs already have a finding.
@@ -88,6 +91,7 @@ impl<'l> StreamState<'l> {
             findings: Vec::new(),
             globals: Vec::new(),
             global_index: HashMap::new(),
+            judged: HashMap::new(),
             extensions: HashMap::new(),
             reported: std::collections::HashSet::new(),
             opcodes: 0,
@@ -147,6 +151,21 @@ impl<'l> StreamState<'l> {
     }
 
     /// Judge the globals that were referenced but never invoked.
+    /// The policy's judgement of global `g` (Unknown for an index that does not exist).
+    fn judge(&mut self, g: u32) -> Judgement {
+        if let Some(j) = self.judged.get(&g) {
+            return *j;
+        }
+        let judgement = self
+            .globals
+            .get(g as usize)
+            .map_or(Judgement::Unknown, |r| {
+                policy::judge_global(&r.module, &r.name)
+            });
+        self.judged.insert(g, judgement);
+        judgement
+    }
+
     pub fn sweep_references(&mut self) {
         for g in 0..self.globals.len() {
             let Some(global) = self.globals.get(g) else {
@@ -157,7 +176,8 @@ impl<'l> StreamState<'l> {
             }
             let target = format!("{}.{}", global.module, global.name);
             let offset = global.offset;
-            let finding = match policy::judge_global(&global.module, &global.name) {
+            let g32 = u32::try_from(g).unwrap_or(u32::MAX);
+            let finding = match self.judge(g32) {
                 Judgement::Safe => None,
                 Judgement::Dangerous(why) => {
                     Some(rules::dangerous_reference::finding(&target, why, offset))
@@ -188,6 +208,9 @@ struct Memo {
 
 /// Marks an empty dense slot; no node gets this index (see [`Machine::new_node`]).
 const EMPTY_SLOT: Idx = Idx::MAX;
+
+/// Bytes of a literal argument checked for an embedded pickle before converting it whole.
+const NESTED_SNIFF_HEAD: usize = 256;
 
 impl Memo {
     fn new(dense_limit: usize) -> Self {
@@ -983,8 +1006,11 @@ impl<'s, 'l> Machine<'s, 'l> {
         if let Some(r) = self.state.globals.get_mut(g as usize) {
             r.invoked = true;
         }
+        let judgement = self.state.judge(g);
+        if judgement == Judgement::Safe {
+            return None;
+        }
         let (module, name) = self.global_names(g);
-        let judgement = policy::judge_global(&module, &name);
         let rule = match judgement {
             Judgement::Safe => return None,
             Judgement::Dangerous(_) => rules::dangerous_call::META.code,
@@ -1070,7 +1096,7 @@ impl<'s, 'l> Machine<'s, 'l> {
         let (dangerous, what) = match self.global_of(inner) {
             Some(g) => {
                 let (module, name) = self.global_names(g);
-                let dangerous = match policy::judge_global(&module, &name) {
+                let dangerous = match self.state.judge(g) {
                     Judgement::Dangerous(_) => true,
                     Judgement::Unknown => policy::is_stdlib(&module),
                     Judgement::Safe => false,
@@ -1256,17 +1282,31 @@ impl<'s, 'l> Machine<'s, 'l> {
             else {
                 continue;
             };
-            let bytes: Vec<u8> = match kind {
-                TextKind::Str => String::from_utf8_lossy(kept)
-                    .chars()
-                    .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
-                    .collect(),
-                TextKind::Bytes | TextKind::ByteArray => kept.to_vec(),
+            // Pickle writes str arguments as latin-1 text; convert a head first, since
+            // almost no argument is a pickle, and the whole literal only when it sniffs as one.
+            let as_bytes = |limit: usize| -> Vec<u8> {
+                match kind {
+                    TextKind::Str => String::from_utf8_lossy(kept)
+                        .chars()
+                        .take(limit)
+                        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+                        .collect(),
+                    TextKind::Bytes | TextKind::ByteArray => kept
+                        .get(..limit.min(kept.len()))
+                        .unwrap_or_default()
+                        .to_vec(),
+                }
             };
-            let truncated = kept.len() as u64 != *full_len;
-            if !super::sniff(&bytes) {
+            let head = as_bytes(NESTED_SNIFF_HEAD);
+            if !super::sniff(&head) {
                 continue;
             }
+            let bytes = if head.len() < NESTED_SNIFF_HEAD {
+                head
+            } else {
+                as_bytes(usize::MAX)
+            };
+            let truncated = kept.len() as u64 != *full_len;
             self.nested_checked.insert(item);
             let report = super::analyze_at_depth(
                 &mut bytes.as_slice(),

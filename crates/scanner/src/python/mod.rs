@@ -62,6 +62,16 @@ impl CodeSettings {
 /// Findings are in file order; suppressed ones are dropped.
 #[must_use]
 pub fn scan_source(_path: &str, bytes: &[u8], settings: &CodeSettings) -> Vec<Finding> {
+    scan_source_then(bytes, settings, |_, _, _| ()).0
+}
+
+/// [`scan_source`], then hand the parsed file, its semantic model and the findings to
+/// `analyse` (the data-flow pass), so a file is decoded, parsed and modelled only once.
+pub fn scan_source_then<R>(
+    bytes: &[u8],
+    settings: &CodeSettings,
+    analyse: impl FnOnce(&parse::ParsedSource<'_>, &semantic::SemanticModel<'_>, &[Finding]) -> R,
+) -> (Vec<Finding>, R) {
     let decoded = source::decode(bytes);
     let parsed = parse::ParsedSource::parse(&decoded.text);
     let mut findings = Vec::new();
@@ -113,12 +123,13 @@ pub fn scan_source(_path: &str, bytes: &[u8], settings: &CodeSettings) -> Vec<Fi
             .is_none_or(|span| !suppressions.suppresses(f.rule, &[span.line, span.end_line]))
     });
     findings.sort_by_key(|f| f.span.map(|s| (s.start_byte, s.end_byte)));
+    let result = analyse(&parsed, &model, &findings);
     let deep = model.nesting_cut.is_some();
     drop(model);
     if deep {
         dispose_deep_tree(parsed.parsed, decoded.text.len());
     }
-    findings
+    (findings, result)
 }
 
 /// Drop a tree nested past the walk budget without overflowing the stack: dropping
@@ -147,30 +158,6 @@ fn dispose_deep_tree<T: Send + 'static>(tree: T, text_len: usize) {
     {
         std::mem::forget(tree);
     }
-}
-
-/// Decode, parse and model one file, and hand the parsed file and its semantic model
-/// (scopes with their bindings, resolved call sites per scope) to `analyse`: the entry
-/// point for a data-flow pass that reuses the model instead of rebuilding it.
-pub fn with_model<R>(
-    bytes: &[u8],
-    settings: &CodeSettings,
-    analyse: impl FnOnce(&parse::ParsedSource<'_>, &semantic::SemanticModel<'_>) -> R,
-) -> R {
-    let decoded = source::decode(bytes);
-    let parsed = parse::ParsedSource::parse(&decoded.text);
-    let model = semantic::build(
-        parsed.parsed.syntax(),
-        settings.max_nesting,
-        settings.max_kept_literal,
-    );
-    let result = analyse(&parsed, &model);
-    let deep = model.nesting_cut.is_some();
-    drop(model);
-    if deep {
-        dispose_deep_tree(parsed.parsed, decoded.text.len());
-    }
-    result
 }
 
 /// Apply the findings' fixes to `source` (the decoded text the findings point into).
@@ -234,11 +221,14 @@ mod tests {
     #[test]
     fn the_model_is_reusable() {
         let source = b"import pickle\ndef f(x):\n    return pickle.loads(x)\n";
-        let (scopes, sink_scope_kind) = with_model(source, &CodeSettings::default(), |_, model| {
-            let site = model.calls.iter().find(|c| c.callee == "pickle.loads");
-            let kind = site.and_then(|c| model.scopes.get(c.scope)).map(|s| s.kind);
-            (model.scopes.len(), kind)
-        });
+        let (findings, (scopes, sink_scope_kind)) =
+            scan_source_then(source, &CodeSettings::default(), |_, model, findings| {
+                assert_eq!(findings.len(), 1, "the pass sees the findings");
+                let site = model.calls.iter().find(|c| c.callee == "pickle.loads");
+                let kind = site.and_then(|c| model.scopes.get(c.scope)).map(|s| s.kind);
+                (model.scopes.len(), kind)
+            });
+        assert_eq!(findings.len(), 1);
         assert_eq!(scopes, 2);
         assert_eq!(sink_scope_kind, Some(semantic::ScopeKind::Function));
     }

@@ -307,12 +307,9 @@ pub fn scan_and_summarize(
     settings: &CodeSettings,
     limits: &Limits,
 ) -> (Vec<Finding>, ModuleSummary) {
-    let findings = python::scan_source(path, bytes, settings);
-    // `with_model` also disposes of hostile deep trees without overflowing the stack.
-    let summary = python::with_model(bytes, settings, |parsed, _| {
-        summarize(path, None, parsed, &findings, limits)
-    });
-    (findings, summary)
+    python::scan_source_then(bytes, settings, |parsed, _, findings| {
+        summarize(path, None, parsed, findings, limits)
+    })
 }
 
 /// Mark the findings that [`link()`] found tainted. `results` are `(path, findings)` as
