@@ -21,11 +21,6 @@ use crate::config::{Config, Discovery, matches_selector};
 use crate::lines::FileLines;
 use crate::walk::{Target, walk};
 
-enum Outcome {
-    Report(Scanned),
-    Skipped,
-}
-
 /// One file's unfiltered report, with what the later passes need.
 struct Scanned {
     report: FileReport,
@@ -50,13 +45,14 @@ fn keep_finding(args: &ScanArgs, config: Option<&Config>, code: &str, path: &Pat
     config.is_none_or(|c| c.keeps(code, path))
 }
 
-fn scan_target(target: &Target, options: &ScanOptions, discovery: &Discovery) -> Outcome {
+/// Scan one file; `None` when it is skipped (excluded, or no format brine reads).
+fn scan_target(target: &Target, options: &ScanOptions, discovery: &Discovery) -> Option<Scanned> {
     let config = match discovery.for_file(&target.path) {
         Ok(c) => c,
         Err(e) => {
             let mut report = unreadable(&target.display, &std::io::Error::other(format!("{e:#}")));
             report.findings[0].message = format!("invalid brine configuration: {e:#}");
-            return Outcome::Report(Scanned {
+            return Some(Scanned {
                 report,
                 path: target.path.clone(),
                 config: None,
@@ -69,7 +65,7 @@ fn scan_target(target: &Target, options: &ScanOptions, discovery: &Discovery) ->
             .as_ref()
             .is_some_and(|c| c.excludes_source(&target.path))
     {
-        return Outcome::Skipped;
+        return None;
     }
     let (report, summary) =
         if !options.skip_code && brine_scanner::scan::is_python_path(&target.path) {
@@ -91,10 +87,10 @@ fn scan_target(target: &Target, options: &ScanOptions, discovery: &Discovery) ->
         } else {
             match scan_file(&target.display, &target.path, options) {
                 Some(report) => (report, None),
-                None => return Outcome::Skipped,
+                None => return None,
             }
         };
-    Outcome::Report(Scanned {
+    Some(Scanned {
         report,
         path: target.path.clone(),
         config,
@@ -172,7 +168,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
-    let outcomes: Vec<Outcome> = pool.install(|| {
+    let outcomes: Vec<Option<Scanned>> = pool.install(|| {
         walked
             .targets
             .par_iter()
@@ -180,14 +176,8 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             .collect()
     });
 
-    let mut scanned = Vec::with_capacity(outcomes.len());
-    let mut skipped = 0;
-    for outcome in outcomes {
-        match outcome {
-            Outcome::Report(s) => scanned.push(s),
-            Outcome::Skipped => skipped += 1,
-        }
-    }
+    let skipped = outcomes.iter().filter(|o| o.is_none()).count();
+    let mut scanned: Vec<Scanned> = outcomes.into_iter().flatten().collect();
     mark_tainted_sinks(&mut scanned, &options.limits);
     let mut reports: Vec<FileReport> = walked
         .errors
