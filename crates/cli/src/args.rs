@@ -113,6 +113,9 @@ pub struct ScanArgs {
     /// Ignore all configuration files.
     #[arg(long)]
     pub isolated: bool,
+    /// Apply safe fixes to Python files in place (e.g. add `weights_only=True`).
+    #[arg(long)]
+    pub fix: bool,
     /// Also list clean files.
     #[arg(short, long)]
     pub verbose: bool,

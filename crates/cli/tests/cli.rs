@@ -133,3 +133,37 @@ fn rule_command_prints_docs_and_lists_rules() {
         Some(2)
     );
 }
+
+#[test]
+fn fix_rewrites_utf8_sources_and_leaves_other_encodings_alone() {
+    let dir = tree(&[
+        ("a.py", b"import torch\nimport yaml\n\nm = torch.load(\"m.pt\")\nc = yaml.load(open(\"c.yml\"))\n"),
+        ("latin.py", b"# -*- coding: latin-1 -*-\nimport torch\n# caf\xe9\nm = torch.load(\"m.pt\")\n"),
+    ]);
+    let out = brine(dir.path(), &["scan", ".", "--fix", "--format", "json"]);
+    let fixed = std::fs::read_to_string(dir.path().join("a.py")).unwrap();
+    assert!(
+        fixed.contains("torch.load(\"m.pt\", weights_only=True)"),
+        "{fixed}"
+    );
+    assert!(fixed.contains("yaml.safe_load(open(\"c.yml\"))"), "{fixed}");
+    let doc = json_of(&out);
+    assert!(
+        file(&doc, "a.py")["findings"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "fixed findings are gone"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("latin.py")).unwrap()[..26],
+        b"# -*- coding: latin-1 -*-\n"[..]
+    );
+    assert!(
+        !std::fs::read(dir.path().join("latin.py"))
+            .unwrap()
+            .windows(12)
+            .any(|w| w == b"weights_only")
+    );
+    assert_eq!(file(&doc, "latin.py")["findings"][0]["rule"], "BRN108");
+}

@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 pub mod completions;
+pub mod fix;
 pub mod lock;
 pub mod rule;
 pub mod sbom;

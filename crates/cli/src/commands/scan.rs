@@ -202,6 +202,10 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         .or_else(|| cwd_config.as_ref().and_then(|c| c.fail_on))
         .unwrap_or(Severity::Low);
 
+    if args.fix {
+        let (fixed, files) = crate::commands::fix::apply(&mut reports)?;
+        eprintln!("brine: fixed {fixed} findings in {files} files");
+    }
     let lines = FileLines::default();
     if let Some(path) = &args.write_baseline {
         crate::baseline::write(path, &reports, &lines)?;
