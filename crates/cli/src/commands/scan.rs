@@ -98,6 +98,20 @@ fn scan_target(target: &Target, options: &ScanOptions, discovery: &Discovery) ->
     })
 }
 
+/// A progress bar on stderr for scans that take more than a moment; hidden when stderr
+/// is not a terminal (CI logs, pipes) so machine output is never interleaved with it.
+fn progress_bar(files: usize) -> indicatif::ProgressBar {
+    const WORTH_SHOWING: usize = 500;
+    if files < WORTH_SHOWING || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(files as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
 /// Link the Python files' data-flow summaries and mark the sinks untrusted data reaches.
 fn mark_tainted_sinks(scanned: &mut [Scanned], limits: &brine_scanner::Limits) {
     let summaries: Vec<ModuleSummary> = scanned
@@ -168,13 +182,19 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
+    let progress = progress_bar(walked.targets.len());
     let outcomes: Vec<Option<Scanned>> = pool.install(|| {
         walked
             .targets
             .par_iter()
-            .map(|t| scan_target(t, &options, &discovery))
+            .map(|t| {
+                let outcome = scan_target(t, &options, &discovery);
+                progress.inc(1);
+                outcome
+            })
             .collect()
     });
+    progress.finish_and_clear();
 
     let skipped = outcomes.iter().filter(|o| o.is_none()).count();
     let mut scanned: Vec<Scanned> = outcomes.into_iter().flatten().collect();
