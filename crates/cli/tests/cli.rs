@@ -167,3 +167,45 @@ fn fix_rewrites_utf8_sources_and_leaves_other_encodings_alone() {
     );
     assert_eq!(file(&doc, "latin.py")["findings"][0]["rule"], "BRN108");
 }
+
+#[test]
+fn dependency_findings_name_the_code_that_uses_the_affected_api() {
+    let dir = tree(&[
+        ("requirements.txt", b"torch==2.5.1+cpu\nPyYAML==5.3\n"),
+        (
+            "app/model.py",
+            b"import torch\n\n\ndef load(p):\n    return torch.load(p, weights_only=True)\n",
+        ),
+    ]);
+    let doc = json_of(&brine(dir.path(), &["scan", ".", "--format", "json"]));
+    let findings = file(&doc, "requirements.txt")["findings"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let torch = findings
+        .iter()
+        .find(|f| f["message"].as_str().unwrap().contains("CVE-2025-32434"))
+        .unwrap();
+    assert!(
+        torch["message"]
+            .as_str()
+            .unwrap()
+            .contains("used by `torch.load` at app/model.py:5:12"),
+        "{torch:#}"
+    );
+    let yaml = findings
+        .iter()
+        .find(|f| f["message"].as_str().unwrap().starts_with("PyYAML"))
+        .unwrap();
+    assert!(
+        !yaml["message"].as_str().unwrap().contains("used by"),
+        "no yaml call in the code: {yaml:#}"
+    );
+    // The safe call itself is not a finding.
+    assert!(
+        file(&doc, "app/model.py")["findings"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod fix;
+pub mod link;
 pub mod lock;
 pub mod rule;
 pub mod sbom;

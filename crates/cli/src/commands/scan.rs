@@ -17,6 +17,7 @@ use globset::{Glob, GlobSetBuilder};
 use rayon::prelude::*;
 
 use crate::args::{OutputFormat, ScanArgs};
+use crate::commands::link;
 use crate::config::{Config, Discovery, matches_selector};
 use crate::lines::FileLines;
 use crate::walk::{Target, walk};
@@ -28,6 +29,8 @@ struct Scanned {
     config: Option<std::sync::Arc<Config>>,
     /// The data-flow summary of a Python file, linked across the whole scan.
     summary: Option<ModuleSummary>,
+    /// Calls to APIs whose safety depends on a dependency's version.
+    api_uses: Vec<(String, brine_scanner::Span)>,
 }
 
 fn is_source_or_manifest(path: &Path) -> bool {
@@ -57,6 +60,7 @@ fn scan_target(target: &Target, options: &ScanOptions, discovery: &Discovery) ->
                 path: target.path.clone(),
                 config: None,
                 summary: None,
+                api_uses: Vec::new(),
             });
         }
     };
@@ -67,26 +71,42 @@ fn scan_target(target: &Target, options: &ScanOptions, discovery: &Discovery) ->
     {
         return None;
     }
-    let (report, summary) =
+    let (report, summary, api_uses) =
         if !options.skip_code && brine_scanner::scan::is_python_path(&target.path) {
             match std::fs::read(&target.path) {
                 Ok(bytes) => {
-                    let (findings, summary) = taint::scan_and_summarize(
-                        &target.display,
+                    // One decode, parse and model per file, shared by the rules, the data-flow
+                    // summary and the API uses that link code to dependency findings.
+                    let (findings, (summary, uses)) = brine_scanner::python::scan_source_then(
                         &bytes,
                         &options.code,
-                        &options.limits,
+                        |parsed, model, findings| {
+                            let summary = taint::summarize(
+                                &target.display,
+                                None,
+                                parsed,
+                                findings,
+                                &options.limits,
+                            );
+                            let uses = brine_scanner::python::calls_to(
+                                parsed,
+                                model,
+                                crate::commands::link::is_version_sensitive,
+                            );
+                            (summary, uses)
+                        },
                     );
                     (
                         FileReport::new(&target.display, FileKind::Python, findings),
                         Some(summary),
+                        uses,
                     )
                 }
-                Err(e) => (unreadable(&target.display, &e), None),
+                Err(e) => (unreadable(&target.display, &e), None, Vec::new()),
             }
         } else {
             match scan_file(&target.display, &target.path, options) {
-                Some(report) => (report, None),
+                Some(report) => (report, None, Vec::new()),
                 None => return None,
             }
         };
@@ -95,6 +115,7 @@ fn scan_target(target: &Target, options: &ScanOptions, discovery: &Discovery) ->
         path: target.path.clone(),
         config,
         summary,
+        api_uses,
     })
 }
 
@@ -106,7 +127,9 @@ fn progress_bar(files: usize) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(files as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed}")
+    {
         bar.set_style(style);
     }
     bar
@@ -199,6 +222,25 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let skipped = outcomes.iter().filter(|o| o.is_none()).count();
     let mut scanned: Vec<Scanned> = outcomes.into_iter().flatten().collect();
     mark_tainted_sinks(&mut scanned, &options.limits);
+    let uses: Vec<link::ApiUse> = scanned
+        .iter()
+        .flat_map(|s| {
+            s.api_uses
+                .iter()
+                .map(|(callee, span)| (s.report.path.clone(), callee.clone(), *span))
+        })
+        .collect();
+    let db = options
+        .advisories
+        .as_deref()
+        .unwrap_or_else(|| brine_scanner::deps::bundled());
+    link::annotate(
+        scanned
+            .iter_mut()
+            .map(|s| (&mut s.report, s.path.as_path())),
+        &uses,
+        db,
+    );
     let mut reports: Vec<FileReport> = walked
         .errors
         .iter()

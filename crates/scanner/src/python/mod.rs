@@ -132,6 +132,23 @@ pub fn scan_source_then<R>(
     (findings, result)
 }
 
+/// The resolved calls in a file whose qualified callee `wanted` accepts, with their spans
+/// (for linking API uses, such as `torch.load`, to dependency findings).
+#[must_use]
+pub fn calls_to(
+    parsed: &parse::ParsedSource<'_>,
+    model: &semantic::SemanticModel<'_>,
+    wanted: impl Fn(&str) -> bool,
+) -> Vec<(String, crate::finding::Span)> {
+    use ruff_text_size::Ranged as _;
+    model
+        .calls
+        .iter()
+        .filter(|site| wanted(&site.callee))
+        .map(|site| (site.callee.clone(), parsed.span(site.call.range())))
+        .collect()
+}
+
 /// Drop a tree nested past the walk budget without overflowing the stack: dropping
 /// nested boxes recurses once per level, so it happens on a thread whose stack is sized
 /// from the text (a level takes at least one byte). Where no such thread can be had
