@@ -25,7 +25,9 @@ LIB="$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
 BRINE_EXAMPLE="$ROOT/target/release/examples/scan_python"
 if (cd "$ROOT" && timeout 1800 cargo build -q --release -p brine 2>/dev/null) \
    && "$ROOT/target/release/brine" scan --help 2>&1 | grep -qi "usage"; then
-  BRINE=("$ROOT/target/release/brine" scan --format json)
+  # Code mode, taint on: Ruff reads only .py files, so brine does not sniff the other
+  # files for artifacts here (scripts/bench-artifacts.sh measures that part).
+  BRINE=("$ROOT/target/release/brine" scan --no-artifacts --no-deps --format json)
   echo "brine: CLI"
 else
   BRINE=("$BRINE_EXAMPLE" --json)

@@ -27,6 +27,9 @@ struct RawConfig {
     #[serde(default)]
     per_file_ignores: HashMap<String, Vec<String>>,
     fail_on: Option<Severity>,
+    /// Extra untrusted sources for the data-flow pass (`mypkg.io.read_upload()`).
+    #[serde(default)]
+    taint_sources: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +54,8 @@ pub struct Config {
     exclude: GlobSet,
     per_file_ignores: Vec<(GlobSet, Vec<String>)>,
     pub fail_on: Option<Severity>,
+    /// Extra untrusted sources: they can only add findings, so any config may set them.
+    pub taint_sources: Vec<String>,
 }
 
 fn glob_set(patterns: &[String]) -> Result<GlobSet> {
@@ -107,6 +112,7 @@ impl Config {
             exclude: glob_set(&raw.exclude)?,
             per_file_ignores,
             fail_on: raw.fail_on,
+            taint_sources: raw.taint_sources,
         }))
     }
 

@@ -209,3 +209,20 @@ fn dependency_findings_name_the_code_that_uses_the_affected_api() {
             .is_empty()
     );
 }
+
+#[test]
+fn configured_taint_sources_mark_their_flows() {
+    let app = b"import pickle\nfrom corp.net import fetch_blob\n\n\ndef handle():\n    return pickle.loads(fetch_blob())\n";
+    let plain = tree(&[("app.py", app)]);
+    let doc = json_of(&brine(plain.path(), &["scan", ".", "--format", "json"]));
+    assert_eq!(file(&doc, "app.py")["findings"][0]["tainted"], false);
+    let configured = tree(&[
+        ("app.py", app),
+        ("pyproject.toml", b"[tool.brine]\ntaint-sources = [\"corp.net.fetch_blob()\"]\n"),
+    ]);
+    let doc = json_of(&brine(configured.path(), &["scan", ".", "--format", "json"]));
+    let finding = &file(&doc, "app.py")["findings"][0];
+    assert_eq!(finding["tainted"], true, "{finding:#}");
+    assert_eq!(finding["verdict"], "dangerous");
+    assert!(!finding["flow"].as_array().unwrap().is_empty());
+}

@@ -81,12 +81,16 @@ fn scan_target(target: &Target, options: &ScanOptions, discovery: &Discovery) ->
                         &bytes,
                         &options.code,
                         |parsed, model, findings| {
-                            let summary = taint::summarize(
+                            let extra_sources = config
+                                .as_ref()
+                                .map_or(&[][..], |c| c.taint_sources.as_slice());
+                            let summary = taint::summarize_with(
                                 &target.display,
                                 None,
                                 parsed,
                                 findings,
                                 &options.limits,
+                                extra_sources,
                             );
                             let uses = brine_scanner::python::calls_to(
                                 parsed,

@@ -38,7 +38,7 @@ use crate::limits::Limits;
 use crate::python::{self, CodeSettings};
 
 pub use link::{TaintedSink, link, link_with};
-pub use summarize::summarize;
+pub use summarize::{summarize, summarize_with};
 
 /// Where part of a value may have come from. Indices point into the
 /// [`ModuleSummary`] the taint belongs to.

@@ -137,6 +137,9 @@ struct Frame {
 struct Summarizer<'t, 'src> {
     parsed: &'t ParsedSource<'src>,
     limits: &'t Limits,
+    /// Project-specific sources from config (`taint-sources`), in the same notation as
+    /// [`spec::SOURCE_PATHS`]: a qualified attribute path, or a call path ending in `()`.
+    extra_sources: &'t [String],
     package: String,
     sinks: HashMap<(u32, u32), Vec<usize>>,
     classes: HashSet<String>,
@@ -157,6 +160,20 @@ pub fn summarize(
     parsed: &ParsedSource<'_>,
     findings: &[Finding],
     limits: &Limits,
+) -> ModuleSummary {
+    summarize_with(path, module_name, parsed, findings, limits, &[])
+}
+
+/// [`summarize`] with project-specific untrusted sources added to the built-in table
+/// (`[tool.brine] taint-sources`), written as in [`spec::SOURCE_PATHS`].
+#[must_use]
+pub fn summarize_with(
+    path: &str,
+    module_name: Option<&str>,
+    parsed: &ParsedSource<'_>,
+    findings: &[Finding],
+    limits: &Limits,
+    extra_sources: &[String],
 ) -> ModuleSummary {
     let (derived, is_package) = module_name_for_path(path);
     let module = module_name.map_or(derived, str::to_owned);
@@ -181,6 +198,7 @@ pub fn summarize(
     let mut summarizer = Summarizer {
         parsed,
         limits,
+        extra_sources,
         package,
         sinks,
         classes: HashSet::new(),
@@ -213,6 +231,16 @@ pub fn summarize(
 }
 
 impl<'t> Summarizer<'t, '_> {
+    /// The source label of a resolved path: the built-in table, then the configured sources.
+    fn source_for_path(&self, path: &str) -> Option<&'static str> {
+        spec::source_for_path(path).or_else(|| {
+            self.extra_sources
+                .iter()
+                .any(|s| s == path)
+                .then_some("configured source")
+        })
+    }
+
     fn run(&mut self, body: &'t [Stmt], module: &str) {
         let mut frame = Frame {
             function: 0,
@@ -1059,7 +1087,7 @@ impl<'t> Summarizer<'t, '_> {
             Sym::None => Sym::None,
         };
         let source = match &sym {
-            Sym::Path(path) => spec::source_for_path(path),
+            Sym::Path(path) => self.source_for_path(path),
             _ if spec::REQUEST_ATTRIBUTES.contains(&attr)
                 && is_request_object(&attribute.value) =>
             {
@@ -1233,8 +1261,8 @@ impl<'t> Summarizer<'t, '_> {
         }
 
         let source = match (&path, method) {
-            (Some(path), _) if spec::source_for_path(&format!("{path}()")).is_some() => {
-                spec::source_for_path(&format!("{path}()"))
+            (Some(path), _) if self.source_for_path(&format!("{path}()")).is_some() => {
+                self.source_for_path(&format!("{path}()"))
             }
             (None, Some(method))
                 if spec::REQUEST_ATTRIBUTES.contains(&method)
