@@ -218,11 +218,53 @@ fn configured_taint_sources_mark_their_flows() {
     assert_eq!(file(&doc, "app.py")["findings"][0]["tainted"], false);
     let configured = tree(&[
         ("app.py", app),
-        ("pyproject.toml", b"[tool.brine]\ntaint-sources = [\"corp.net.fetch_blob()\"]\n"),
+        (
+            "pyproject.toml",
+            b"[tool.brine]\ntaint-sources = [\"corp.net.fetch_blob()\"]\n",
+        ),
     ]);
-    let doc = json_of(&brine(configured.path(), &["scan", ".", "--format", "json"]));
+    let doc = json_of(&brine(
+        configured.path(),
+        &["scan", ".", "--format", "json"],
+    ));
     let finding = &file(&doc, "app.py")["findings"][0];
     assert_eq!(finding["tainted"], true, "{finding:#}");
     assert_eq!(finding["verdict"], "dangerous");
     assert!(!finding["flow"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn taint_runs_by_default_on_small_trees_and_can_be_switched() {
+    let app = b"import pickle\nfrom flask import request\n\n\ndef up():\n    return pickle.loads(request.files['m'].read())\n";
+    let dir = tree(&[("app.py", app)]);
+    let doc = json_of(&brine(dir.path(), &["scan", ".", "--format", "json"]));
+    assert_eq!(doc["summary"]["taint_analysis"], true);
+    assert_eq!(file(&doc, "app.py")["findings"][0]["tainted"], true);
+    let out = brine(dir.path(), &["scan", ".", "--format", "json", "--no-taint"]);
+    let doc = json_of(&out);
+    assert_eq!(doc["summary"]["taint_analysis"], false);
+    assert_eq!(file(&doc, "app.py")["findings"][0]["tainted"], false);
+    assert_eq!(file(&doc, "app.py")["verdict"], "suspicious");
+}
+
+#[test]
+fn taint_is_skipped_with_a_notice_on_very_large_trees_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..2001 {
+        std::fs::write(dir.path().join(format!("m{i}.py")), "x = 1\n").unwrap();
+    }
+    std::fs::write(
+        dir.path().join("app.py"),
+        "import pickle\nimport sys\npickle.loads(open(sys.argv[1], 'rb').read())\n",
+    )
+    .unwrap();
+    let out = brine(dir.path(), &["scan", ".", "--format", "json"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("data-flow analysis skipped"));
+    assert_eq!(json_of(&out)["summary"]["taint_analysis"], false);
+    let doc = json_of(&brine(
+        dir.path(),
+        &["scan", ".", "--format", "json", "--taint"],
+    ));
+    assert_eq!(doc["summary"]["taint_analysis"], true);
+    assert_eq!(file(&doc, "app.py")["findings"][0]["tainted"], true);
 }

@@ -78,6 +78,9 @@ pub struct Limits {
     pub max_loop_passes: usize,
     /// Rounds of the cross-function link before it stops, settled or not.
     pub max_link_rounds: usize,
+    /// Resolution steps the cross-module data-flow link may take in one scan; past it,
+    /// flows not yet found stay untainted (bounded time on huge trees).
+    pub max_link_work: u64,
     /// Nesting of statements and expressions the data-flow pass follows; deeper parts
     /// are taken as clean (its frames are larger than the rule walk's, and it must fit
     /// a 2 MB thread stack in a debug build).
@@ -120,6 +123,7 @@ impl Default for Limits {
             max_flow_steps: 24,
             max_loop_passes: 3,
             max_link_rounds: 32,
+            max_link_work: 2_000_000,
             max_taint_nesting: 64,
         }
     }

@@ -49,7 +49,12 @@ fn keep_finding(args: &ScanArgs, config: Option<&Config>, code: &str, path: &Pat
 }
 
 /// Scan one file; `None` when it is skipped (excluded, or no format brine reads).
-fn scan_target(target: &Target, options: &ScanOptions, discovery: &Discovery) -> Option<Scanned> {
+fn scan_target(
+    target: &Target,
+    options: &ScanOptions,
+    discovery: &Discovery,
+    taint_on: bool,
+) -> Option<Scanned> {
     let config = match discovery.for_file(&target.path) {
         Ok(c) => c,
         Err(e) => {
@@ -84,14 +89,16 @@ fn scan_target(target: &Target, options: &ScanOptions, discovery: &Discovery) ->
                             let extra_sources = config
                                 .as_ref()
                                 .map_or(&[][..], |c| c.taint_sources.as_slice());
-                            let summary = taint::summarize_with(
-                                &target.display,
-                                None,
-                                parsed,
-                                findings,
-                                &options.limits,
-                                extra_sources,
-                            );
+                            let summary = taint_on.then(|| {
+                                taint::summarize_with(
+                                    &target.display,
+                                    None,
+                                    parsed,
+                                    findings,
+                                    &options.limits,
+                                    extra_sources,
+                                )
+                            });
                             let uses = brine_scanner::python::calls_to(
                                 parsed,
                                 model,
@@ -102,7 +109,7 @@ fn scan_target(target: &Target, options: &ScanOptions, discovery: &Discovery) ->
                     );
                     (
                         FileReport::new(&target.display, FileKind::Python, findings),
-                        Some(summary),
+                        summary,
                         uses,
                     )
                 }
@@ -122,6 +129,11 @@ fn scan_target(target: &Target, options: &ScanOptions, discovery: &Discovery) ->
         api_uses,
     })
 }
+
+/// Above this many Python files the cross-file data-flow analysis is skipped unless
+/// `--taint` asks for it: today its summaries cost about 20 bytes of memory per byte of
+/// source and its run time grows faster than the scan's (see scripts/bench-code.sh).
+const AUTO_TAINT_MAX_FILES: usize = 2000;
 
 /// A progress bar on stderr for scans that take more than a moment; hidden when stderr
 /// is not a terminal (CI logs, pipes) so machine output is never interleaved with it.
@@ -209,13 +221,27 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
+    let python_files = walked
+        .targets
+        .iter()
+        .filter(|t| brine_scanner::scan::is_python_path(&t.path))
+        .count();
+    let taint_on = !args.no_taint
+        && !options.skip_code
+        && (args.taint || python_files <= AUTO_TAINT_MAX_FILES);
+    if !taint_on && !args.no_taint && !options.skip_code {
+        eprintln!(
+            "brine: note: data-flow analysis skipped for {python_files} Python files (more than {AUTO_TAINT_MAX_FILES}); \
+             pass --taint to run it (findings are then marked tainted where untrusted data reaches them)"
+        );
+    }
     let progress = progress_bar(walked.targets.len());
     let outcomes: Vec<Option<Scanned>> = pool.install(|| {
         walked
             .targets
             .par_iter()
             .map(|t| {
-                let outcome = scan_target(t, &options, &discovery);
+                let outcome = scan_target(t, &options, &discovery, taint_on);
                 progress.inc(1);
                 outcome
             })
@@ -293,6 +319,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             json::Totals {
                 scanned: reports.len(),
                 skipped,
+                taint_analysis: taint_on,
             },
         ),
         OutputFormat::Sarif => sarif::render(&reports, &lines),

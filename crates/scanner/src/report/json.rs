@@ -17,6 +17,8 @@ pub struct Totals {
     pub scanned: usize,
     /// Files skipped because they are no format brine reads.
     pub skipped: usize,
+    /// Whether the data-flow analysis ran (when it did not, `tainted` is false everywhere).
+    pub taint_analysis: bool,
 }
 
 /// One finding as JSON: source findings carry 1-based `line`, `column`, `end_line`,
@@ -90,6 +92,7 @@ pub fn render(reports: &[FileReport], totals: Totals) -> String {
         "summary": {
             "scanned": totals.scanned,
             "skipped": totals.skipped,
+            "taint_analysis": totals.taint_analysis,
             "clean": count(crate::Verdict::Clean),
             "suspicious": count(crate::Verdict::Suspicious),
             "dangerous": count(crate::Verdict::Dangerous),

@@ -17,6 +17,7 @@
 //! Must never recurse on input-controlled depth (call chains inside one expression
 //! are cut by a visited set and the nesting budget) and never panic on any summary.
 
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{CallFlow, FunctionSummary, ModuleSummary, Origin, Step, Taint};
@@ -61,7 +62,7 @@ struct ReturnSummary {
 }
 
 /// How to read a parameter origin.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Mode {
     /// For a return summary of this function: its parameters stay symbolic.
     Summary(usize),
@@ -98,6 +99,12 @@ struct Linker<'s> {
     /// Class → the representative of its family (classes related by inheritance).
     families: HashMap<String, String>,
     globals: HashMap<String, Reach>,
+    /// What each call's result derives from, computed once per round: nested calls
+    /// otherwise re-resolve the same returns along every path (exponential in depth).
+    returns_memo: RefCell<HashMap<(usize, usize, Mode), (Reach, ParamReach)>>,
+    /// Resolution steps taken so far, against `limits.max_link_work`: past it the link
+    /// stops where it is (flows not yet found are reported untainted, never invented).
+    work: Cell<u64>,
 }
 
 impl<'s> Linker<'s> {
@@ -159,19 +166,26 @@ impl<'s> Linker<'s> {
             fields: HashMap::new(),
             families,
             globals: HashMap::new(),
+            returns_memo: RefCell::new(HashMap::new()),
+            work: Cell::new(0),
         }
     }
 
     /// Repeat the propagation rounds until nothing grows or the budget ends.
     fn settle(&mut self) {
         for round in 0..self.limits.max_link_rounds.max(1) {
-            if !self.round(round == 0) {
+            if !self.round(round == 0) || self.out_of_work() {
                 break;
             }
         }
     }
 
+    fn out_of_work(&self) -> bool {
+        self.work.get() > self.limits.max_link_work
+    }
+
     fn round(&mut self, first: bool) -> bool {
+        self.returns_memo.borrow_mut().clear();
         let mut grew = false;
         for (m, summary) in self.summaries.iter().enumerate() {
             for (f, function) in summary.functions.iter().enumerate() {
@@ -301,9 +315,10 @@ impl<'s> Linker<'s> {
         let Some(summary) = self.summaries.get(m) else {
             return (reach, params);
         };
-        if depth >= self.limits.max_taint_nesting {
+        if depth >= self.limits.max_taint_nesting || self.out_of_work() {
             return (reach, params);
         }
+        self.work.set(self.work.get() + 1);
         for (origin, steps) in &taint.origins {
             // Steps are converted only for origins that lead somewhere: most do not.
             let trail = || local_steps(&summary.path, steps);
@@ -345,12 +360,21 @@ impl<'s> Linker<'s> {
                     }
                 },
                 Origin::Return(c) => {
-                    if !visited.insert((m, *c)) {
-                        continue;
-                    }
-                    let (sub_reach, sub_params) =
-                        self.resolve_return(m, *c, mode, visited, depth + 1);
-                    visited.remove(&(m, *c));
+                    let memo = self.returns_memo.borrow().get(&(m, *c, mode)).cloned();
+                    let (sub_reach, sub_params) = match memo {
+                        Some(hit) => hit,
+                        None => {
+                            if !visited.insert((m, *c)) {
+                                continue;
+                            }
+                            let resolved = self.resolve_return(m, *c, mode, visited, depth + 1);
+                            visited.remove(&(m, *c));
+                            self.returns_memo
+                                .borrow_mut()
+                                .insert((m, *c, mode), resolved.clone());
+                            resolved
+                        }
+                    };
                     if sub_reach.is_empty() && sub_params.is_empty() {
                         continue;
                     }
