@@ -54,6 +54,9 @@ type Reach = BTreeMap<SourceKey, Vec<PathStep>>;
 /// Parameters of the function being summarised that reach a value, with local steps.
 type ParamReach = BTreeMap<usize, Vec<PathStep>>;
 
+/// Resolved call results of one round, by (module, call, mode).
+type ReturnsMemo = HashMap<(usize, usize, Mode), (Reach, ParamReach)>;
+
 /// What a function's return value derives from.
 #[derive(Clone, Debug, Default)]
 struct ReturnSummary {
@@ -101,7 +104,7 @@ struct Linker<'s> {
     globals: HashMap<String, Reach>,
     /// What each call's result derives from, computed once per round: nested calls
     /// otherwise re-resolve the same returns along every path (exponential in depth).
-    returns_memo: RefCell<HashMap<(usize, usize, Mode), (Reach, ParamReach)>>,
+    returns_memo: RefCell<ReturnsMemo>,
     /// Resolution steps taken so far, against `limits.max_link_work`: past it the link
     /// stops where it is (flows not yet found are reported untainted, never invented).
     work: Cell<u64>,
