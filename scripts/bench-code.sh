@@ -43,7 +43,9 @@ measure() {
   local times=() rss=()
   for _ in $(seq "$RUNS"); do
     /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$@" >/dev/null 2>&1 || true
-    read -r t m < "$WORK/time.txt"
+    # GNU time prefixes a "Command exited with non-zero status" line when the scanner
+    # exits 1 (it found something): the figures are on the last line.
+    read -r t m < <(tail -n 1 "$WORK/time.txt")
     times+=("$t"); rss+=("$m")
   done
   local mt mr
