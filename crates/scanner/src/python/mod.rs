@@ -155,6 +155,9 @@ pub fn calls_to(
 /// (wasm, or the reservation fails) the tree is leaked instead: memory bounded by the
 /// file, which beats aborting the scan.
 fn dispose_deep_tree<T: Send + 'static>(tree: T, text_len: usize) {
+    // On wasm there are no threads: the size only sizes the thread's stack elsewhere.
+    #[cfg(target_family = "wasm")]
+    let _ = text_len;
     let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(tree)));
     #[cfg(not(target_family = "wasm"))]
     {
