@@ -14,7 +14,7 @@ for f in "$work"/*.pkl; do
     /usr/bin/time -f "%e %M" -o "$work/time.txt" "$brine" scan "$f" --format json > "$work/out.json" 2> "$work/err.txt"
     code=$?
     set -e
-    read -r t m < "$work/time.txt"
+    read -r t m < <(tail -n 1 "$work/time.txt")
     verdict=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["files"][0]["verdict"])' "$work/out.json" 2>/dev/null || echo "none")
     if grep -q panicked "$work/err.txt"; then verdict="PANIC"; fi
     awk -v n="$(basename "$f")" -v c="$code" -v v="$verdict" -v t="$t" -v m="$m" 'BEGIN { printf "%-20s %5d %-11s %8.2f %10.1f\n", n, c, v, t, m/1024 }'
