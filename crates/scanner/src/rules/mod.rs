@@ -82,26 +82,30 @@ pub struct RuleMeta {
     pub fix: Option<&'static str>,
 }
 
-/// Every rule, in code order.
+/// Every rule, in code order (built once; reporters look rules up per finding).
 #[must_use]
-pub fn all() -> Vec<&'static RuleMeta> {
-    let mut rules: Vec<&'static RuleMeta> = pickle::RULES
-        .iter()
-        .chain(code::RULES)
-        .chain(container::RULES)
-        .chain(deps::RULES)
-        .chain(scan::RULES)
-        .copied()
-        .collect();
-    rules.sort_by_key(|r| r.code);
-    rules
+pub fn all() -> &'static [&'static RuleMeta] {
+    static ALL: std::sync::OnceLock<Vec<&'static RuleMeta>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut rules: Vec<&'static RuleMeta> = pickle::RULES
+            .iter()
+            .chain(code::RULES)
+            .chain(container::RULES)
+            .chain(deps::RULES)
+            .chain(scan::RULES)
+            .copied()
+            .collect();
+        rules.sort_by_key(|r| r.code);
+        rules
+    })
 }
 
 /// Look a rule up by code (case-insensitive) or name.
 #[must_use]
 pub fn find(key: &str) -> Option<&'static RuleMeta> {
     all()
-        .into_iter()
+        .iter()
+        .copied()
         .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
 }
 
