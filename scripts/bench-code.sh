@@ -27,7 +27,9 @@ if (cd "$ROOT" && timeout 1800 cargo build -q --release -p brine 2>/dev/null) \
    && "$ROOT/target/release/brine" scan --help 2>&1 | grep -qi "usage"; then
   # Code mode, taint on: Ruff reads only .py files, so brine does not sniff the other
   # files for artifacts here (scripts/bench-artifacts.sh measures that part).
-  BRINE=("$ROOT/target/release/brine" scan --no-artifacts --no-deps --format json)
+  # --no-default-excludes: Lib holds site-packages, which brine skips by default and Ruff
+  # is told to read too (below).
+  BRINE=("$ROOT/target/release/brine" scan --no-artifacts --no-deps --no-default-excludes --format json)
   echo "brine: CLI"
 else
   BRINE=("$BRINE_EXAMPLE" --json)

@@ -92,6 +92,10 @@ pub struct ScanArgs {
     /// Skip these rules (codes or prefixes).
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Also scan Python sources and manifests inside virtualenvs and installed packages
+    /// (`.venv`, `venv`, `site-packages`, `__pypackages__`, `.eggs`), skipped by default.
+    #[arg(long)]
+    pub no_default_excludes: bool,
     /// Skip paths matching these globs (in addition to the config's).
     #[arg(long, value_delimiter = ',')]
     pub exclude: Vec<String>,

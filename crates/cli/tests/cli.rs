@@ -268,3 +268,44 @@ fn taint_is_skipped_with_a_notice_on_very_large_trees_unless_forced() {
     assert_eq!(doc["summary"]["taint_analysis"], true);
     assert_eq!(file(&doc, "app.py")["findings"][0]["tainted"], true);
 }
+
+#[test]
+fn virtualenv_code_is_skipped_by_default_but_models_in_it_are_not() {
+    let dir = tree(&[
+        ("app.py", b"import pickle\npickle.loads(b'')\n"),
+        (
+            ".venv/lib/python3.11/site-packages/lib.py",
+            b"import pickle\npickle.loads(b'')\n",
+        ),
+        (".venv/lib/python3.11/site-packages/evil.pkl", EVIL_PICKLE),
+    ]);
+    let doc = json_of(&brine(dir.path(), &["scan", ".", "--format", "json"]));
+    let paths: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&"app.py") && paths.contains(&".venv/lib/python3.11/site-packages/evil.pkl"),
+        "{paths:?}"
+    );
+    assert!(
+        !paths.contains(&".venv/lib/python3.11/site-packages/lib.py"),
+        "{paths:?}"
+    );
+    let doc = json_of(&brine(
+        dir.path(),
+        &["scan", ".", "--format", "json", "--no-default-excludes"],
+    ));
+    let paths: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&".venv/lib/python3.11/site-packages/lib.py"),
+        "{paths:?}"
+    );
+}

@@ -33,6 +33,19 @@ struct Scanned {
     api_uses: Vec<(String, brine_scanner::Span)>,
 }
 
+/// Folders of installed third-party code: Python sources and manifests in them belong to
+/// other projects, so they are skipped unless `--no-default-excludes` (artifacts there are
+/// still scanned: a model file is dangerous wherever it sits).
+const THIRD_PARTY_DIRS: &[&str] = &[".venv", "venv", "site-packages", "__pypackages__", ".eggs"];
+
+fn in_third_party_dir(path: &Path) -> bool {
+    path.components().any(|c| {
+        c.as_os_str()
+            .to_str()
+            .is_some_and(|name| THIRD_PARTY_DIRS.contains(&name))
+    })
+}
+
 fn is_source_or_manifest(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     brine_scanner::scan::is_python_path(path) || brine_scanner::deps::is_manifest(name)
@@ -51,6 +64,7 @@ fn keep_finding(args: &ScanArgs, config: Option<&Config>, code: &str, path: &Pat
 /// Scan one file; `None` when it is skipped (excluded, or no format brine reads).
 fn scan_target(
     target: &Target,
+    args: &ScanArgs,
     options: &ScanOptions,
     discovery: &Discovery,
     taint_on: bool,
@@ -70,9 +84,10 @@ fn scan_target(
         }
     };
     if is_source_or_manifest(&target.path)
-        && config
+        && (config
             .as_ref()
             .is_some_and(|c| c.excludes_source(&target.path))
+            || (!args.no_default_excludes && in_third_party_dir(&target.path)))
     {
         return None;
     }
@@ -225,6 +240,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         .targets
         .iter()
         .filter(|t| brine_scanner::scan::is_python_path(&t.path))
+        .filter(|t| args.no_default_excludes || !in_third_party_dir(&t.path))
         .count();
     let taint_on = !args.no_taint
         && !options.skip_code
@@ -241,7 +257,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             .targets
             .par_iter()
             .map(|t| {
-                let outcome = scan_target(t, &options, &discovery, taint_on);
+                let outcome = scan_target(t, args, &options, &discovery, taint_on);
                 progress.inc(1);
                 outcome
             })
