@@ -19,6 +19,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Show a rule's documentation, or list every rule.
     Rule(RuleArgs),
+    /// Would `torch.load(weights_only=True)` load FILE? Prints the safe `add_safe_globals` line.
+    Allowlist(crate::commands::allowlist::AllowlistArgs),
     /// Pin model files by SHA-256 in brine.lock (with their format and verdict).
     Lock(crate::commands::lock::LockArgs),
     /// Check model files against brine.lock: modified, missing and new files exit 1.

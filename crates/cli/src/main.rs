@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         Command::Rule(args) => commands::rule::run(&args),
         Command::Completions { shell } => commands::completions::run(shell),
         Command::Sbom(args) => commands::sbom::run(&args),
+        Command::Allowlist(args) => commands::allowlist::run(&args),
         Command::Lock(args) => commands::lock::run_lock(&args),
         Command::Verify(args) => commands::lock::run_verify(&args),
     };

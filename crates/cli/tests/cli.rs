@@ -309,3 +309,37 @@ fn virtualenv_code_is_skipped_by_default_but_models_in_it_are_not() {
         "{paths:?}"
     );
 }
+
+#[test]
+fn allowlist_prints_safe_globals_and_refuses_dangerous_ones() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = brine(
+        &repo,
+        &["allowlist", "examples/demo/checkpoints/resnet_tiny.pt"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("as it is: nothing to allowlist"));
+
+    let out = brine(
+        &repo,
+        &[
+            "allowlist",
+            "crates/scanner/tests/fixtures/benign/numpy_float_p4.pkl",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("torch.serialization.add_safe_globals([")
+            && text.contains("multiarray._reconstruct"),
+        "{text}"
+    );
+
+    let out = brine(&repo, &["allowlist", "examples/demo/models/evil.pkl"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("posix"),
+        "never allowlisted"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused to allowlist"));
+}

@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+pub mod allowlist;
 pub mod completions;
 pub mod fix;
 pub mod link;

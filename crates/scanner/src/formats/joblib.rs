@@ -40,6 +40,7 @@ pub fn scan_pickle(mut head: Vec<u8>, rest: &mut dyn Read, ctx: &Ctx<'_>) -> Out
         max_pickles: None,
     };
     let report = crate::pickle::analyze_stream(&mut (&head[..]).chain(rest), options, ctx.limits);
+    ctx.record_globals(&report);
     let kind = if joblib {
         FileKind::Joblib
     } else {

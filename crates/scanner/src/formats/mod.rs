@@ -44,6 +44,21 @@ pub struct ArtifactReport {
     pub findings: Vec<Finding>,
 }
 
+/// Every global an artifact's pickle streams reference (in every container level), with
+/// the artifact's report: what `torch.load(weights_only=True)` would have to resolve.
+pub fn artifact_globals(
+    data: &dyn ReadAt,
+    limits: &Limits,
+) -> (Option<ArtifactReport>, Vec<(String, String)>) {
+    let ctx = Ctx::new(limits);
+    let outcome = analyze_at(data, &ctx, 0);
+    let report = outcome.kind.map(|kind| ArtifactReport {
+        kind,
+        findings: outcome.findings,
+    });
+    (report, ctx.globals.into_inner())
+}
+
 /// Scan a file whose format is unknown. `None` when it is no format brine knows (skipped).
 pub fn scan_artifact(data: &dyn ReadAt, limits: &Limits) -> Option<ArtifactReport> {
     let ctx = Ctx::new(limits);
@@ -62,6 +77,9 @@ pub struct Ctx<'a> {
     members_exhausted: Cell<bool>,
     /// Whether a zip member declaring bomb sizes was reported (later ones are skipped silently).
     pub bomb_reported: Cell<bool>,
+    /// Every global the artifact's pickle streams reference, as (module, name), in the order
+    /// met (for the `weights_only` prediction; bounded by the pickle machine's own limits).
+    pub globals: std::cell::RefCell<Vec<(String, String)>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -73,7 +91,18 @@ impl<'a> Ctx<'a> {
             members_left: Cell::new(limits.max_archive_members),
             members_exhausted: Cell::new(false),
             bomb_reported: Cell::new(false),
+            globals: std::cell::RefCell::new(Vec::new()),
         }
+    }
+
+    /// Remember the globals one pickle stream references.
+    pub fn record_globals(&self, report: &crate::pickle::StreamReport) {
+        self.globals.borrow_mut().extend(
+            report
+                .globals
+                .iter()
+                .map(|g| (g.module.clone(), g.name.clone())),
+        );
     }
 
     /// Spend one member of the scan-wide budget. `Err` carries the finding the first

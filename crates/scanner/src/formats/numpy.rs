@@ -293,6 +293,7 @@ pub fn scan_npy(reader: &mut dyn Read, size: Option<u64>, ctx: &Ctx<'_>) -> Outc
             max_pickles: Some(1),
         };
         let report = crate::pickle::analyze_stream(reader, options, ctx.limits);
+        ctx.record_globals(&report);
         findings.extend(report.findings.into_iter().map(|mut f| {
             f.offset = f.offset.map(|o| o.saturating_add(data_start));
             f

@@ -206,6 +206,7 @@ pub fn scan_legacy(reader: &mut dyn Read, ctx: &Ctx<'_>) -> Outcome {
         max_pickles: Some(LEGACY_PICKLES),
     };
     let report = crate::pickle::analyze_stream(reader, options, ctx.limits);
+    ctx.record_globals(&report);
     Outcome::of(FileKind::PytorchLegacy, report.findings)
 }
 
