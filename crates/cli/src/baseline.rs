@@ -5,15 +5,15 @@
 //! SHA-256, so a changed model file is reported again even at the same path.
 
 use std::collections::HashSet;
-use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use brine_scanner::FileReport;
 use brine_scanner::report::LineSource;
-use brine_scanner::report::fingerprint::fingerprint;
+use brine_scanner::report::fingerprint::report_fingerprints;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+
+use crate::hashing::sha256_file;
 
 #[derive(Serialize, Deserialize)]
 struct Entry {
@@ -30,26 +30,6 @@ struct BaselineFile {
     findings: Vec<Entry>,
 }
 
-fn file_sha256(path: &Path) -> Option<String> {
-    let mut file = std::fs::File::open(path).ok()?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Some(
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    )
-}
-
 /// Fingerprints of every finding, in report order, with the artifact digest where relevant.
 fn entries(reports: &[FileReport], lines: &dyn LineSource) -> Vec<Vec<Entry>> {
     reports
@@ -59,34 +39,24 @@ fn entries(reports: &[FileReport], lines: &dyn LineSource) -> Vec<Vec<Entry>> {
             let digest = if is_source {
                 None
             } else {
-                file_sha256(Path::new(&report.path))
+                sha256_file(Path::new(&report.path))
+                    .ok()
+                    .map(|(sha, _)| sha)
             };
-            let mut seen: Vec<(&str, String)> = Vec::new();
+            let fingerprints = report_fingerprints(report, lines, digest.as_deref());
             report
                 .findings
                 .iter()
-                .map(|f| {
-                    let text = f.span.and_then(|s| lines.line(&report.path, s.line));
-                    let key = (f.rule, text.clone().unwrap_or_default());
-                    let occurrence = seen.iter().filter(|k| **k == key).count();
-                    seen.push(key);
-                    let sha = if f.span.is_none() {
+                .zip(fingerprints)
+                .map(|(f, fingerprint)| Entry {
+                    fingerprint,
+                    rule: f.rule.to_owned(),
+                    path: report.path.clone(),
+                    sha256: if f.span.is_none() {
                         digest.clone()
                     } else {
                         None
-                    };
-                    Entry {
-                        fingerprint: fingerprint(
-                            &report.path,
-                            f,
-                            text.as_deref(),
-                            occurrence,
-                            sha.as_deref(),
-                        ),
-                        rule: f.rule.to_owned(),
-                        path: report.path.clone(),
-                        sha256: sha,
-                    }
+                    },
                 })
                 .collect()
         })

@@ -7,7 +7,8 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::finding::Finding;
+use super::LineSource;
+use crate::finding::{FileReport, Finding};
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
@@ -58,6 +59,34 @@ pub fn fingerprint(
         h.update(file_sha256.unwrap_or("").as_bytes());
     }
     hex(&h.finalize()[..16])
+}
+
+/// The fingerprint of every finding of a report, in order: source findings keyed by
+/// their line text and its occurrence among same-rule findings on identical text;
+/// artifact findings by `file_sha256` when given (baselines) or without it (SARIF).
+#[must_use]
+pub fn report_fingerprints(
+    report: &FileReport,
+    lines: &dyn LineSource,
+    file_sha256: Option<&str>,
+) -> Vec<String> {
+    let mut seen: Vec<(&'static str, String)> = Vec::new();
+    report
+        .findings
+        .iter()
+        .map(|finding| {
+            let text = finding.span.and_then(|s| lines.line(&report.path, s.line));
+            let key = (finding.rule, text.clone().unwrap_or_default());
+            let occurrence = seen.iter().filter(|k| **k == key).count();
+            seen.push(key);
+            let digest = if finding.span.is_none() {
+                file_sha256
+            } else {
+                None
+            };
+            fingerprint(&report.path, finding, text.as_deref(), occurrence, digest)
+        })
+        .collect()
 }
 
 #[cfg(test)]

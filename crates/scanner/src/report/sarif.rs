@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use super::LineSource;
-use super::fingerprint::fingerprint;
+use super::fingerprint::report_fingerprints;
 use crate::finding::{FileReport, Finding, Severity, Span};
 use crate::rules::{self, RuleMeta};
 
@@ -151,13 +151,8 @@ pub fn render(reports: &[FileReport], lines: &dyn LineSource) -> String {
     let descriptors: Vec<Value> = all.iter().map(|r| rule_descriptor(r)).collect();
     let mut results = Vec::new();
     for report in reports {
-        let mut seen: Vec<(&'static str, String)> = Vec::new();
-        for finding in &report.findings {
-            let text = finding.span.and_then(|s| lines.line(&report.path, s.line));
-            let key = (finding.rule, text.clone().unwrap_or_default());
-            let occurrence = seen.iter().filter(|k| **k == key).count();
-            seen.push(key);
-            let fp = fingerprint(&report.path, finding, text.as_deref(), occurrence, None);
+        let fingerprints = report_fingerprints(report, lines, None);
+        for (finding, fp) in report.findings.iter().zip(fingerprints) {
             let index = all.iter().position(|r| r.code == finding.rule);
             results.push(result(report, finding, index, fp));
         }
