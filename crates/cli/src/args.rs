@@ -129,6 +129,14 @@ pub struct ScanArgs {
     /// Apply safe fixes to Python files in place (e.g. add `weights_only=True`).
     #[arg(long)]
     pub fix: bool,
+    /// For every file holding pickles, say whether `torch.load(weights_only=True)` would
+    /// load it and which globals it would need (`weights_only` in JSON, one line in text).
+    #[arg(long)]
+    pub weights_only: bool,
+    /// Lower code findings that load a file pinned and verified in this brine.lock
+    /// [default: brine.lock in each scanned folder, when present].
+    #[arg(long)]
+    pub lock: Option<PathBuf>,
     /// Also list clean files.
     #[arg(short, long)]
     pub verbose: bool,

@@ -89,15 +89,14 @@ pub fn apply(
     Ok(reports
         .into_iter()
         .zip(all)
-        .map(|(report, fps)| {
-            let findings = report
-                .findings
+        .map(|(mut report, fps)| {
+            let findings = std::mem::take(&mut report.findings)
                 .into_iter()
                 .zip(fps)
                 .filter(|(_, e)| !known.contains(&e.fingerprint))
                 .map(|(f, _)| f)
                 .collect();
-            FileReport::new(report.path, report.kind, findings)
+            report.with_findings(findings)
         })
         .collect())
 }

@@ -179,6 +179,25 @@ pub struct Finding {
     /// A safe, mechanical fix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<Fix>,
+    /// For a load of a file by path: the path when it is a constant (`torch.load("m.pt")`),
+    /// as written in the source, so the CLI can compare it with `brine.lock`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_path: Option<String>,
+    /// The `brine.lock` entry the loaded file matched, set by the CLI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<LockMatch>,
+}
+
+/// A `brine.lock` entry a load's constant path resolved to, and whether the file on disk
+/// still hashes to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockMatch {
+    /// The entry's path, relative to the lock's folder.
+    pub path: String,
+    /// The pinned SHA-256.
+    pub sha256: String,
+    /// The file on disk hashes to the pinned SHA-256 and was locked as clean.
+    pub verified: bool,
 }
 
 impl Finding {
@@ -202,6 +221,8 @@ impl Finding {
             tainted: None,
             flow: Vec::new(),
             fix: None,
+            load_path: None,
+            lock: None,
         }
     }
 
@@ -243,6 +264,23 @@ pub struct FileReport {
     pub verdict: Verdict,
     /// All findings, in file order.
     pub findings: Vec<Finding>,
+    /// For artifacts holding pickles: what `torch.load(weights_only=True)` would make of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_only: Option<WeightsOnly>,
+}
+
+/// Whether `torch.load(weights_only=True)` would load an artifact, from the globals its
+/// pickle streams reference. Names are `module.name`, sorted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeightsOnly {
+    /// Loads without registering anything.
+    pub loads: bool,
+    /// Globals outside PyTorch's default allowlist.
+    pub needs: Vec<String>,
+    /// The needed globals brine's policy judges safe to register with `add_safe_globals`.
+    pub safe_to_allow: Vec<String>,
+    /// The needed globals brine refuses to allowlist (dangerous or not known to be safe).
+    pub refused: Vec<String>,
 }
 
 impl FileReport {
@@ -255,6 +293,18 @@ impl FileReport {
             kind,
             verdict,
             findings,
+            weights_only: None,
+        }
+    }
+
+    /// The same file with other findings (filtered, fixed, baselined): the verdict is
+    /// recomputed, everything else is kept.
+    #[must_use]
+    pub fn with_findings(self, findings: Vec<Finding>) -> Self {
+        FileReport {
+            verdict: combine(findings.iter().map(|f| f.verdict)),
+            findings,
+            ..self
         }
     }
 }

@@ -111,7 +111,7 @@ fn scan_artifact_file(
         return Some(scan_python_file(display, path, options));
     }
     let report = crate::formats::scan_artifact(file, &options.limits)?;
-    Some(FileReport::new(display, report.kind, report.findings))
+    Some(artifact_file_report(display, report))
 }
 
 #[cfg(not(any(unix, windows)))]
@@ -126,7 +126,7 @@ fn scan_artifact_file(
         Err(e) => return Some(unreadable(display, &e)),
     };
     let report = crate::formats::scan_artifact(&bytes, &options.limits)?;
-    Some(FileReport::new(display, report.kind, report.findings))
+    Some(artifact_file_report(display, report))
 }
 
 /// Scan bytes already in memory (for the wasm build and tests); `name` is reported as the path.
@@ -154,7 +154,13 @@ pub fn scan_bytes(name: &str, bytes: &[u8], options: &ScanOptions) -> Option<Fil
         ));
     }
     let report = crate::formats::scan_artifact(&bytes, &options.limits)?;
-    Some(FileReport::new(name, report.kind, report.findings))
+    Some(artifact_file_report(name, report))
+}
+
+fn artifact_file_report(display: &str, report: crate::formats::ArtifactReport) -> FileReport {
+    let mut file_report = FileReport::new(display, report.kind, report.findings);
+    file_report.weights_only = report.weights_only;
+    file_report
 }
 
 /// The report for a file that could not be read.

@@ -39,7 +39,8 @@ pub fn apply(reports: &mut [FileReport]) -> Result<(usize, usize)> {
             .into_iter()
             .filter(|f| f.fix.is_none())
             .collect();
-        *report = FileReport::new(std::mem::take(&mut report.path), report.kind, findings);
+        report.findings = findings;
+        report.verdict = brine_scanner::finding::combine(report.findings.iter().map(|f| f.verdict));
         fixed += before - report.findings.len();
         files += 1;
     }

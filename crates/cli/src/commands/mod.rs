@@ -5,6 +5,7 @@ pub mod completions;
 pub mod fix;
 pub mod link;
 pub mod lock;
+pub mod lockaware;
 pub mod rule;
 pub mod sbom;
 pub mod scan;

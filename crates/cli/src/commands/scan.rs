@@ -1,5 +1,9 @@
 //! `brine scan`: walk, scan each file in parallel, filter by config, print, choose the exit code.
 //!
+//! After the scan, loads of files pinned in `brine.lock` are compared with their pins
+//! ([`lockaware`]), and with `--weights-only` each pickle-bearing file carries its
+//! `torch.load(weights_only=True)` prediction (computed in the same pass as the scan).
+//!
 //! Exit codes: 0 when nothing is at or above `--fail-on`; 1 when a finding is (and always
 //! when a file is dangerous); 2 only when something could not be scanned and nothing failed.
 
@@ -18,6 +22,7 @@ use rayon::prelude::*;
 
 use crate::args::{OutputFormat, ScanArgs};
 use crate::commands::link;
+use crate::commands::lockaware::{self, LockAware};
 use crate::config::{Config, Discovery, matches_selector};
 use crate::lines::FileLines;
 use crate::walk::{Target, walk};
@@ -268,6 +273,11 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let skipped = outcomes.iter().filter(|o| o.is_none()).count();
     let mut scanned: Vec<Scanned> = outcomes.into_iter().flatten().collect();
     mark_tainted_sinks(&mut scanned, &options.limits);
+    // After the data-flow pass: a tainted load is never lowered.
+    let mut lock_aware = LockAware::new(lockaware::discover(args.lock.as_deref(), &args.paths)?);
+    for s in &mut scanned {
+        lock_aware.annotate(&mut s.report, &s.path);
+    }
     let uses: Vec<link::ApiUse> = scanned
         .iter()
         .flat_map(|s| {
@@ -292,14 +302,15 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         .iter()
         .map(|(path, e)| unreadable(path, e))
         .collect();
-    reports.extend(scanned.into_iter().map(|s| {
-        let findings = s
-            .report
-            .findings
+    reports.extend(scanned.into_iter().map(|mut s| {
+        let findings = std::mem::take(&mut s.report.findings)
             .into_iter()
             .filter(|f| keep_finding(args, s.config.as_deref(), f.rule, &s.path))
             .collect();
-        FileReport::new(s.report.path, s.report.kind, findings)
+        if !args.weights_only {
+            s.report.weights_only = None;
+        }
+        s.report.with_findings(findings)
     }));
     reports.sort_by(|a, b| a.path.cmp(&b.path));
 

@@ -42,6 +42,8 @@ pub struct ArtifactReport {
     pub kind: FileKind,
     /// Findings from every level, with member paths.
     pub findings: Vec<Finding>,
+    /// What `torch.load(weights_only=True)` would make of it; `None` when it holds no pickle.
+    pub weights_only: Option<crate::finding::WeightsOnly>,
 }
 
 /// Every global an artifact's pickle streams reference (in every container level), with
@@ -52,20 +54,31 @@ pub fn artifact_globals(
 ) -> (Option<ArtifactReport>, Vec<(String, String)>) {
     let ctx = Ctx::new(limits);
     let outcome = analyze_at(data, &ctx, 0);
-    let report = outcome.kind.map(|kind| ArtifactReport {
-        kind,
-        findings: outcome.findings,
-    });
+    let report = artifact_report(outcome, &ctx);
     (report, ctx.globals.into_inner())
 }
 
 /// Scan a file whose format is unknown. `None` when it is no format brine knows (skipped).
+/// The `weights_only` prediction comes from the same pass (the globals the pickle machine
+/// met), so it costs no second read.
 pub fn scan_artifact(data: &dyn ReadAt, limits: &Limits) -> Option<ArtifactReport> {
     let ctx = Ctx::new(limits);
     let outcome = analyze_at(data, &ctx, 0);
-    outcome.kind.map(|kind| ArtifactReport {
+    artifact_report(outcome, &ctx)
+}
+
+fn artifact_report(outcome: Outcome, ctx: &Ctx<'_>) -> Option<ArtifactReport> {
+    let kind = outcome.kind?;
+    let weights_only = (ctx.pickle_streams.get() > 0).then(|| {
+        let globals = ctx.globals.borrow();
+        crate::remediation::weights_only::summarize(
+            globals.iter().map(|(m, n)| (m.as_str(), n.as_str())),
+        )
+    });
+    Some(ArtifactReport {
         kind,
         findings: outcome.findings,
+        weights_only,
     })
 }
 
@@ -80,6 +93,8 @@ pub struct Ctx<'a> {
     /// Every global the artifact's pickle streams reference, as (module, name), in the order
     /// met (for the `weights_only` prediction; bounded by the pickle machine's own limits).
     pub globals: std::cell::RefCell<Vec<(String, String)>>,
+    /// How many pickle streams were analysed (an artifact without any gets no prediction).
+    pub pickle_streams: Cell<usize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -92,11 +107,14 @@ impl<'a> Ctx<'a> {
             members_exhausted: Cell::new(false),
             bomb_reported: Cell::new(false),
             globals: std::cell::RefCell::new(Vec::new()),
+            pickle_streams: Cell::new(0),
         }
     }
 
     /// Remember the globals one pickle stream references.
     pub fn record_globals(&self, report: &crate::pickle::StreamReport) {
+        self.pickle_streams
+            .set(self.pickle_streams.get().saturating_add(1));
         self.globals.borrow_mut().extend(
             report
                 .globals

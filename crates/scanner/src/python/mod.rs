@@ -10,6 +10,7 @@
 //! never recurse without a bound.
 
 pub mod check;
+pub mod load_path;
 pub mod noqa;
 pub mod parse;
 pub mod semantic;

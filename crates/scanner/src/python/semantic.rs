@@ -557,6 +557,16 @@ impl<'a> Builder<'a> {
                 }
                 Value::Dict(entries)
             }
+            // `os.path.join` of constants is a constant path (for matching loads to brine.lock).
+            "os.path.join" | "posixpath.join" if call.arguments.keywords.is_empty() => {
+                let parts: Option<Vec<String>> = (0..args.len()).map(string_arg).collect();
+                match parts.map(|p| crate::python::load_path::join(&p)) {
+                    Some(path) if !args.is_empty() && path.len() <= self.max_literal => {
+                        Value::Str(path)
+                    }
+                    _ => callee.derived("()"),
+                }
+            }
             _ => callee.derived("()"),
         }
     }

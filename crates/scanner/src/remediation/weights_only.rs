@@ -7,6 +7,9 @@
 //! would need, and prints the `add_safe_globals` line for the ones brine's policy judges
 //! safe, never for dangerous ones.
 
+use crate::finding::WeightsOnly;
+use crate::pickle::policy::{Judgement, judge_global};
+
 /// Globals PyTorch's weights-only unpickler allows by default (torch ≥ 2.6), as
 /// `module.name`, from `torch/_weights_only_unpickler.py` (`_get_allowed_globals`,
 /// `_tensor_rebuild_functions`) and the dtype, tensor-class and storage-class tables it expands.
@@ -207,6 +210,30 @@ pub fn predict<'a>(
     Prediction { needed }
 }
 
+/// The prediction under brine's own policy ([`judge_global`]: only globals it judges safe
+/// may be allowlisted), in the shape the reports carry.
+#[must_use]
+pub fn summarize<'a>(globals: impl IntoIterator<Item = (&'a str, &'a str)>) -> WeightsOnly {
+    let prediction = predict(globals, &|m, n| judge_global(m, n) == Judgement::Safe);
+    let dotted = |g: &NeededGlobal| format!("{}.{}", g.module, g.name);
+    WeightsOnly {
+        loads: prediction.loads_as_is(),
+        needs: prediction.needed.iter().map(dotted).collect(),
+        safe_to_allow: prediction
+            .needed
+            .iter()
+            .filter(|g| g.safe)
+            .map(dotted)
+            .collect(),
+        refused: prediction
+            .needed
+            .iter()
+            .filter(|g| !g.safe)
+            .map(dotted)
+            .collect(),
+    }
+}
+
 /// A name that can be written as a Python expression `module.name` (identifiers only).
 fn is_importable_name(module: &str, name: &str) -> bool {
     let ident = |s: &str| {
@@ -260,6 +287,64 @@ mod tests {
             ),
             "{line}"
         );
+    }
+
+    #[test]
+    fn summary_of_a_state_dict_loads_as_is() {
+        let summary = summarize([
+            ("collections", "OrderedDict"),
+            ("torch._utils", "_rebuild_tensor_v2"),
+        ]);
+        assert!(summary.loads, "{summary:?}");
+        assert!(summary.needs.is_empty() && summary.refused.is_empty());
+    }
+
+    #[test]
+    fn summary_splits_safe_from_refused() {
+        let summary = summarize([
+            ("numpy.core.multiarray", "_reconstruct"),
+            ("posix", "system"),
+            ("torch", "FloatStorage"),
+        ]);
+        assert!(!summary.loads);
+        assert_eq!(
+            summary.needs,
+            ["numpy.core.multiarray._reconstruct", "posix.system"]
+        );
+        assert_eq!(
+            summary.safe_to_allow,
+            ["numpy.core.multiarray._reconstruct"]
+        );
+        assert_eq!(summary.refused, ["posix.system"]);
+    }
+
+    fn scanned(bytes: &[u8]) -> Option<WeightsOnly> {
+        crate::scan::scan_bytes("m.pkl", bytes, &crate::scan::ScanOptions::default())
+            .and_then(|r| r.weights_only)
+    }
+
+    #[test]
+    fn the_scan_predicts_in_the_same_pass() {
+        // An OrderedDict and no other global: loads as-is.
+        let plain = scanned(b"\x80\x02ccollections\nOrderedDict\n)R.").unwrap();
+        assert!(plain.loads && plain.needs.is_empty(), "{plain:?}");
+        // A numpy dtype: would fail, safe to allowlist.
+        let numpy = scanned(b"\x80\x02cnumpy\ndtype\nX\x02\x00\x00\x00f8\x85R.").unwrap();
+        assert!(!numpy.loads, "{numpy:?}");
+        assert_eq!(numpy.safe_to_allow, ["numpy.dtype"]);
+        assert!(numpy.refused.is_empty());
+        // A shell command (harmless payload: only touches a marker file): refused.
+        let bad =
+            scanned(b"\x80\x02cposix\nsystem\nX\x13\x00\x00\x00touch /tmp/brine-mk\x85R.").unwrap();
+        assert!(!bad.loads);
+        assert_eq!(bad.refused, ["posix.system"]);
+        assert!(bad.safe_to_allow.is_empty());
+    }
+
+    #[test]
+    fn files_without_pickles_get_no_prediction() {
+        assert_eq!(scanned(b"\x93NUMPY\x01\x00\x76\x00{'descr': '<f8', 'fortran_order': False, 'shape': (0,), }                                                        \n"), None);
+        assert_eq!(scanned(b"hello, not a model"), None);
     }
 
     #[test]

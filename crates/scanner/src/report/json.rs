@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::finding::{FileKind, FileReport, Finding};
 
 /// Version of the JSON output schema.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// Counts for the summary block.
 #[derive(Clone, Copy, Debug, Default)]
@@ -67,6 +67,15 @@ pub fn finding_json(finding: &Finding, kind: FileKind) -> Value {
             serde_json::to_value(fix).unwrap_or(Value::Null),
         );
     }
+    if let Some(path) = &finding.load_path {
+        obj.insert("load_path".into(), json!(path));
+    }
+    if let Some(lock) = &finding.lock {
+        obj.insert(
+            "lock".into(),
+            serde_json::to_value(lock).unwrap_or(Value::Null),
+        );
+    }
     v
 }
 
@@ -76,12 +85,19 @@ pub fn render(reports: &[FileReport], totals: Totals) -> String {
     let files: Vec<Value> = reports
         .iter()
         .map(|r| {
-            json!({
+            let mut file = json!({
                 "path": r.path,
                 "kind": r.kind,
                 "verdict": r.verdict,
                 "findings": r.findings.iter().map(|f| finding_json(f, r.kind)).collect::<Vec<_>>(),
-            })
+            });
+            if let (Some(prediction), Some(obj)) = (&r.weights_only, file.as_object_mut()) {
+                obj.insert(
+                    "weights_only".into(),
+                    serde_json::to_value(prediction).unwrap_or(Value::Null),
+                );
+            }
+            file
         })
         .collect();
     let count = |v: crate::Verdict| reports.iter().filter(|r| r.verdict == v).count();

@@ -126,6 +126,15 @@ fn result(report: &FileReport, finding: &Finding, rule_index: Option<usize>, fp:
     if let Some(tainted) = finding.tainted {
         props.insert("tainted".into(), json!(tainted));
     }
+    if let Some(path) = &finding.load_path {
+        props.insert("loadPath".into(), json!(path));
+    }
+    if let Some(lock) = &finding.lock {
+        props.insert(
+            "lock".into(),
+            serde_json::to_value(lock).unwrap_or(Value::Null),
+        );
+    }
     if !finding.flow.is_empty() {
         let steps: Vec<Value> = finding
             .flow
@@ -157,7 +166,18 @@ pub fn render(reports: &[FileReport], lines: &dyn LineSource) -> String {
             results.push(result(report, finding, index, fp));
         }
     }
-    let doc = json!({
+    // Files with a `weights_only` prediction are listed as run artifacts carrying it.
+    let artifacts: Vec<Value> = reports
+        .iter()
+        .filter_map(|r| {
+            let prediction = r.weights_only.as_ref()?;
+            Some(json!({
+                "location": { "uri": r.path.replace('\\', "/"), "uriBaseId": "%SRCROOT%" },
+                "properties": { "brine/weights_only": prediction },
+            }))
+        })
+        .collect();
+    let mut doc = json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [{
@@ -172,6 +192,11 @@ pub fn render(reports: &[FileReport], lines: &dyn LineSource) -> String {
             "results": results,
         }],
     });
+    if !artifacts.is_empty()
+        && let Some(run) = doc.pointer_mut("/runs/0").and_then(Value::as_object_mut)
+    {
+        run.insert("artifacts".into(), json!(artifacts));
+    }
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
     out

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::LineSource;
-use crate::finding::{FileReport, Finding, Severity, Verdict};
+use crate::finding::{FileReport, Finding, Severity, Verdict, WeightsOnly};
 
 /// How to render.
 #[derive(Clone, Copy, Debug, Default)]
@@ -41,11 +41,12 @@ fn verdict_color(verdict: Verdict) -> &'static str {
     }
 }
 
-/// Render one file's report. Files without findings render as nothing unless `verbose`.
+/// Render one file's report. Files without findings render as nothing unless `verbose`
+/// or they carry a `weights_only` prediction (present only when it was asked for).
 #[must_use]
 pub fn render_file(report: &FileReport, lines: &dyn LineSource, style: Style) -> String {
     let mut out = String::new();
-    if report.findings.is_empty() && !style.verbose {
+    if report.findings.is_empty() && !style.verbose && report.weights_only.is_none() {
         return out;
     }
     let kind = serde_json::to_value(report.kind)
@@ -62,10 +63,40 @@ pub fn render_file(report: &FileReport, lines: &dyn LineSource, style: Style) ->
             report.verdict.as_str()
         )
     );
+    if let Some(prediction) = &report.weights_only {
+        let _ = writeln!(out, "  {}", weights_only_line(prediction));
+    }
     for finding in &report.findings {
         render_finding(&mut out, &report.path, finding, lines, style);
     }
     out
+}
+
+/// One line: would `torch.load(weights_only=True)` load the file, and what it needs.
+#[must_use]
+pub fn weights_only_line(prediction: &WeightsOnly) -> String {
+    if prediction.loads {
+        return "weights_only=True: loads as-is".to_owned();
+    }
+    if prediction.refused.is_empty() {
+        return format!(
+            "weights_only=True: would fail: needs {}; add_safe_globals([{}])",
+            prediction.needs.join(", "),
+            prediction.safe_to_allow.join(", ")
+        );
+    }
+    let mut line = format!(
+        "weights_only=True: refused: needs {} (not safe to allowlist)",
+        prediction.refused.join(", ")
+    );
+    if !prediction.safe_to_allow.is_empty() {
+        let _ = write!(
+            line,
+            "; safe to allow: {}",
+            prediction.safe_to_allow.join(", ")
+        );
+    }
+    line
 }
 
 fn render_finding(out: &mut String, path: &str, f: &Finding, lines: &dyn LineSource, style: Style) {
@@ -192,6 +223,48 @@ mod tests {
          3 |     return pickle.loads(body)
            |            ^^^^^^^^^^^^
         ");
+    }
+
+    fn with_prediction(loads: bool, safe: &[&str], refused: &[&str]) -> String {
+        let mut needs: Vec<String> = safe
+            .iter()
+            .chain(refused)
+            .map(|s| (*s).to_owned())
+            .collect();
+        needs.sort();
+        let mut r = FileReport::new("m.pt", FileKind::PytorchZip, Vec::new());
+        r.weights_only = Some(WeightsOnly {
+            loads,
+            needs,
+            safe_to_allow: safe.iter().map(|s| (*s).to_owned()).collect(),
+            refused: refused.iter().map(|s| (*s).to_owned()).collect(),
+        });
+        render_file(&r, &super::super::NoSource, Style::default())
+    }
+
+    #[test]
+    fn weights_only_lines() {
+        insta::assert_snapshot!(with_prediction(true, &[], &[]), @r"
+        m.pt: clean (pytorch-zip)
+          weights_only=True: loads as-is
+        ");
+        insta::assert_snapshot!(with_prediction(false, &["numpy.dtype", "numpy.ndarray"], &[]), @r"
+        m.pt: clean (pytorch-zip)
+          weights_only=True: would fail: needs numpy.dtype, numpy.ndarray; add_safe_globals([numpy.dtype, numpy.ndarray])
+        ");
+        insta::assert_snapshot!(with_prediction(false, &["numpy.dtype"], &["posix.system"]), @r"
+        m.pt: clean (pytorch-zip)
+          weights_only=True: refused: needs posix.system (not safe to allowlist); safe to allow: numpy.dtype
+        ");
+    }
+
+    #[test]
+    fn clean_files_without_a_prediction_render_nothing() {
+        let r = FileReport::new("m.pt", FileKind::PytorchZip, Vec::new());
+        assert_eq!(
+            render_file(&r, &super::super::NoSource, Style::default()),
+            ""
+        );
     }
 
     #[test]

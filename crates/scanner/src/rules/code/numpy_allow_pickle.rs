@@ -2,6 +2,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::python::check::{CheckContext, is_true};
+use crate::python::load_path::constant_path;
 use crate::python::semantic::CallSite;
 use crate::rules::{Family, RuleMeta};
 
@@ -54,14 +55,19 @@ pub fn check(site: &CallSite<'_>, ctx: &CheckContext<'_, '_>) -> Option<Finding>
         _ => return None,
     };
     is_true(site.argument(Some(position), "allow_pickle")).then(|| {
-        ctx.finding(
+        let mut finding = ctx.finding(
             &META,
             site,
             format!(
                 "`{}` with `allow_pickle=True` unpickles object arrays",
                 site.callee
             ),
-        )
+        );
+        // `read_array` takes an open file; `numpy.load` takes a path first.
+        if position == 2 {
+            finding.load_path = constant_path(site, 0, "file");
+        }
+        finding
     })
 }
 

@@ -2,6 +2,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::python::check::{CheckContext, is_member};
+use crate::python::load_path::constant_path;
 use crate::python::semantic::CallSite;
 use crate::rules::{Family, RuleMeta};
 
@@ -52,14 +53,16 @@ pub fn check(site: &CallSite<'_>, ctx: &CheckContext<'_, '_>) -> Option<Finding>
         &["read_pickle"],
     )
     .then(|| {
-        ctx.finding(
+        let mut finding = ctx.finding(
             &META,
             site,
             format!(
                 "`{}` unpickles the file, which can run arbitrary code",
                 site.callee
             ),
-        )
+        );
+        finding.load_path = constant_path(site, 0, "filepath_or_buffer");
+        finding
     })
 }
 

@@ -2,6 +2,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::python::check::{CheckContext, is_member};
+use crate::python::load_path::constant_path;
 use crate::python::semantic::{Argument, CallSite, Value};
 use crate::rules::{Family, RuleMeta};
 
@@ -64,6 +65,7 @@ pub fn check(site: &CallSite<'_>, ctx: &CheckContext<'_, '_>) -> Option<Finding>
         format!("`{}` {why} can unpickle arbitrary objects", site.callee),
     );
     finding.fix = ctx.keyword_fix(site, "weights_only", "True", "pass `weights_only=True`");
+    finding.load_path = constant_path(site, 0, "f");
     Some(finding)
 }
 
