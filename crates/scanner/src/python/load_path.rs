@@ -114,7 +114,9 @@ pub fn join(parts: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::join;
     use crate::python::CodeSettings;
+    use proptest::prelude::*;
 
     fn load_paths(source: &str) -> Vec<Option<String>> {
         crate::python::scan_source("t.py", source.as_bytes(), &CodeSettings::default())
@@ -159,5 +161,32 @@ torch.load(*paths)
 torch.load("")
 "#;
         assert_eq!(load_paths(source), [None, None, None, None, None]);
+    }
+
+    #[test]
+    fn deep_division_chains_end_without_a_path() {
+        let chain = "/ \"a\" ".repeat(500);
+        let source =
+            format!("import torch\nfrom pathlib import Path\ntorch.load(Path(\"m\") {chain})\n");
+        // The load is still flagged (with a nesting note); it just has no constant path.
+        let paths = load_paths(&source);
+        assert!(
+            !paths.is_empty() && paths.iter().all(Option::is_none),
+            "{paths:?}"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn pathlib_and_os_path_join_agree(parts in prop::collection::vec("[a-z0-9_.-]{1,8}", 1..6)) {
+            let quoted: Vec<String> = parts.iter().map(|p| format!("\"{p}\"")).collect();
+            let source = format!(
+                "import os, torch\nfrom pathlib import Path\ntorch.load(Path({}))\ntorch.load(os.path.join({}))\n",
+                quoted.join(") / ("),
+                quoted.join(", ")
+            );
+            let expected = Some(join(&parts));
+            prop_assert_eq!(load_paths(&source), vec![expected.clone(), expected]);
+        }
     }
 }

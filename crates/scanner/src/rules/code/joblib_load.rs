@@ -19,6 +19,10 @@ pub const META: RuleMeta = RuleMeta {
 ## What it does
 Flags `joblib.load` (and the old `sklearn.externals.joblib.load`).
 
+When the file is named by a constant path and `brine.lock` pins it (`brine lock`), `brine
+scan` hashes it: a file that still matches its pin and was locked as clean lowers an untainted
+finding to `low`, and the message names the lock entry; a changed or missing file is said so.
+
 ## Why is this bad?
 joblib persists objects with pickle (plus raw numpy buffers). Loading a joblib file
 from an untrusted source, such as a scikit-learn model downloaded from a hub, runs

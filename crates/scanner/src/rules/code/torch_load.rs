@@ -21,6 +21,10 @@ Flags `torch.load` and `torch.serialization.load` when `weights_only` is missing
 or `None` (by keyword, through a constant, or a constant `**dict`). A value brine cannot
 resolve (a parameter, a config field) is not flagged.
 
+When the file is named by a constant path and `brine.lock` pins it (`brine lock`), `brine
+scan` hashes it: a file that still matches its pin and was locked as clean lowers an untainted
+finding to `low`, and the message names the lock entry; a changed or missing file is said so.
+
 ## Why is this bad?
 A checkpoint is a pickle. Without `weights_only=True`, `torch.load` runs the full
 unpickler, and a malicious checkpoint runs code when loaded (CWE-502). Only PyTorch 2.6
