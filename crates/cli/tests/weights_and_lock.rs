@@ -7,8 +7,10 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-/// `collections.OrderedDict()`: in PyTorch's default allowlist.
+/// `collections.OrderedDict()` in a plain pickle: no global needed, but no `torch.save` file.
 const STATE_DICT: &[u8] = b"\x80\x02ccollections\nOrderedDict\n)R.";
+/// A benign `torch.save` checkpoint from the demo (written by `examples/generate.py`).
+const CHECKPOINT: &str = "examples/demo/checkpoints/resnet_tiny.pt";
 /// `numpy.dtype('f8')`: outside the default allowlist, safe to register.
 const NUMPY: &[u8] = b"\x80\x02cnumpy\ndtype\nX\x02\x00\x00\x00f8\x85R.";
 /// `posix.system('touch brine-test-marker')`: refused.
@@ -47,7 +49,8 @@ fn tree() -> tempfile::TempDir {
     let root = dir.path();
     std::fs::create_dir_all(root.join("models")).unwrap();
     std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(root.join("models/a.pt"), STATE_DICT).unwrap();
+    std::fs::copy(repo().join(CHECKPOINT), root.join("models/a.pt")).unwrap();
+    std::fs::write(root.join("models/state.pkl"), STATE_DICT).unwrap();
     std::fs::write(root.join("models/np.pkl"), NUMPY).unwrap();
     std::fs::write(root.join("models/evil.pkl"), EVIL).unwrap();
     std::fs::write(root.join("src/train.py"), TRAIN).unwrap();
@@ -87,6 +90,16 @@ fn weights_only_predictions_in_json_and_text() {
     assert_eq!(doc["schema_version"], "1.1");
     let a = &file(&doc, "models/a.pt")["weights_only"];
     assert_eq!(a["loads"], true, "{a}");
+    assert!(a.get("note").is_none(), "{a}");
+    let plain = &file(&doc, "models/state.pkl")["weights_only"];
+    assert_eq!(plain["loads"], false, "{plain}");
+    assert_eq!(plain["needs"], serde_json::json!([]));
+    assert!(
+        plain["note"]
+            .as_str()
+            .unwrap()
+            .contains("not a torch.save checkpoint")
+    );
     let numpy = &file(&doc, "models/np.pkl")["weights_only"];
     assert_eq!(numpy["loads"], false);
     assert_eq!(numpy["safe_to_allow"], serde_json::json!(["numpy.dtype"]));
@@ -97,7 +110,7 @@ fn weights_only_predictions_in_json_and_text() {
     let text =
         String::from_utf8(brine(dir.path(), &["scan", "models", "--weights-only"]).stdout).unwrap();
     assert!(
-        text.contains("models/a.pt: clean (pickle)\n  weights_only=True: loads as-is\n"),
+        text.contains("models/a.pt: clean (pytorch-zip)\n  weights_only=True: loads as-is\n"),
         "{text}"
     );
     assert!(
@@ -144,7 +157,7 @@ fn sarif_with_predictions_still_validates() {
     schema["$ref"] = Value::String("#/definitions/Root".into());
     assert_valid(&jsonschema::validator_for(&schema).unwrap(), &doc);
     let artifacts = doc["runs"][0]["artifacts"].as_array().unwrap();
-    assert_eq!(artifacts.len(), 3);
+    assert_eq!(artifacts.len(), 4);
     assert!(
         artifacts
             .iter()

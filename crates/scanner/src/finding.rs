@@ -273,8 +273,12 @@ pub struct FileReport {
 /// pickle streams reference. Names are `module.name`, sorted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeightsOnly {
-    /// Loads without registering anything.
+    /// Loads without registering anything (a `torch.save` checkpoint needing no global).
     pub loads: bool,
+    /// Why the format itself stops `torch.load` (TorchScript, not a `torch.save` file);
+    /// the globals then say what a weights-only unpickler would need.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Globals outside PyTorch's default allowlist.
     pub needs: Vec<String>,
     /// The needed globals brine's policy judges safe to register with `add_safe_globals`.

@@ -254,6 +254,35 @@ fn torchscript_code_is_listed_and_judged() {
 }
 
 #[test]
+fn weights_only_prediction_knows_torchscript_from_checkpoints() {
+    let checkpoint = scan(&build_zip(&ZipSpec {
+        members: vec![Member::new("m/data.pkl", &benign_pickle())],
+        ..ZipSpec::default()
+    }));
+    let prediction = checkpoint.weights_only.expect("a pickle was read");
+    assert!(
+        prediction.loads && prediction.note.is_none(),
+        "{prediction:?}"
+    );
+    let script = scan(&build_zip(&ZipSpec {
+        members: vec![
+            Member::new(
+                "m/code/__torch__/model.py",
+                b"def forward(self, x: Tensor) -> Tensor:\n    return torch.relu(x)\n",
+            ),
+            Member::new("m/data.pkl", &benign_pickle()),
+        ],
+        ..ZipSpec::default()
+    }));
+    let prediction = script.weights_only.expect("a pickle was read");
+    assert!(!prediction.loads);
+    assert!(
+        prediction.note.is_some_and(|n| n.contains("TorchScript")),
+        "TorchScript archives are refused by torch.load(weights_only=True)"
+    );
+}
+
+#[test]
 fn symlink_and_traversal_members_in_zip() {
     let report = scan(&build_zip(&ZipSpec {
         members: vec![

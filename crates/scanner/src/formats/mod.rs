@@ -71,8 +71,12 @@ fn artifact_report(outcome: Outcome, ctx: &Ctx<'_>) -> Option<ArtifactReport> {
     let kind = outcome.kind?;
     let weights_only = (ctx.pickle_streams.get() > 0).then(|| {
         let globals = ctx.globals.borrow();
+        let torchscript = outcome.findings.iter().any(|f| {
+            f.rule == crate::rules::container::torchscript_code::META.code && f.member.is_empty()
+        });
         crate::remediation::weights_only::summarize(
             globals.iter().map(|(m, n)| (m.as_str(), n.as_str())),
+            crate::remediation::weights_only::format_blocker(kind, torchscript),
         )
     });
     Some(ArtifactReport {

@@ -7,7 +7,7 @@
 //! would need, and prints the `add_safe_globals` line for the ones brine's policy judges
 //! safe, never for dangerous ones.
 
-use crate::finding::WeightsOnly;
+use crate::finding::{FileKind, WeightsOnly};
 use crate::pickle::policy::{Judgement, judge_global};
 
 /// Globals PyTorch's weights-only unpickler allows by default (torch ≥ 2.6), as
@@ -210,14 +210,35 @@ pub fn predict<'a>(
     Prediction { needed }
 }
 
-/// The prediction under brine's own policy ([`judge_global`]: only globals it judges safe
-/// may be allowlisted), in the shape the reports carry.
+/// Why `torch.load` would fail on a file of this format whatever its globals: it reads
+/// only `torch.save` checkpoints (zip or legacy), and refuses TorchScript archives when
+/// `weights_only=True`. `None` for a checkpoint it reads.
 #[must_use]
-pub fn summarize<'a>(globals: impl IntoIterator<Item = (&'a str, &'a str)>) -> WeightsOnly {
+pub fn format_blocker(kind: FileKind, torchscript: bool) -> Option<&'static str> {
+    match kind {
+        FileKind::PytorchZip if torchscript => Some(
+            "a TorchScript archive: torch.load refuses it with weights_only=True (torch.jit.load loads it, running its code)",
+        ),
+        FileKind::PytorchZip | FileKind::PytorchLegacy => None,
+        _ => Some(
+            "not a torch.save checkpoint, so torch.load stops at its format; the globals are what a weights-only unpickler would need",
+        ),
+    }
+}
+
+/// The prediction under brine's own policy ([`judge_global`]: only globals it judges safe
+/// may be allowlisted), in the shape the reports carry. `blocker` is the file format's own
+/// reason to fail ([`format_blocker`]).
+#[must_use]
+pub fn summarize<'a>(
+    globals: impl IntoIterator<Item = (&'a str, &'a str)>,
+    blocker: Option<&str>,
+) -> WeightsOnly {
     let prediction = predict(globals, &|m, n| judge_global(m, n) == Judgement::Safe);
     let dotted = |g: &NeededGlobal| format!("{}.{}", g.module, g.name);
     WeightsOnly {
-        loads: prediction.loads_as_is(),
+        loads: prediction.loads_as_is() && blocker.is_none(),
+        note: blocker.map(str::to_owned),
         needs: prediction.needed.iter().map(dotted).collect(),
         safe_to_allow: prediction
             .needed
@@ -291,21 +312,31 @@ mod tests {
 
     #[test]
     fn summary_of_a_state_dict_loads_as_is() {
-        let summary = summarize([
+        let globals = [
             ("collections", "OrderedDict"),
             ("torch._utils", "_rebuild_tensor_v2"),
-        ]);
+        ];
+        let summary = summarize(globals, format_blocker(FileKind::PytorchZip, false));
         assert!(summary.loads, "{summary:?}");
         assert!(summary.needs.is_empty() && summary.refused.is_empty());
+        assert_eq!(summary.note, None);
+        // The same globals in TorchScript or a plain pickle: the format stops torch.load.
+        let script = summarize(globals, format_blocker(FileKind::PytorchZip, true));
+        assert!(!script.loads && script.note.is_some_and(|n| n.contains("TorchScript")));
+        let plain = summarize(globals, format_blocker(FileKind::Pickle, false));
+        assert!(!plain.loads && plain.needs.is_empty(), "{plain:?}");
     }
 
     #[test]
     fn summary_splits_safe_from_refused() {
-        let summary = summarize([
-            ("numpy.core.multiarray", "_reconstruct"),
-            ("posix", "system"),
-            ("torch", "FloatStorage"),
-        ]);
+        let summary = summarize(
+            [
+                ("numpy.core.multiarray", "_reconstruct"),
+                ("posix", "system"),
+                ("torch", "FloatStorage"),
+            ],
+            None,
+        );
         assert!(!summary.loads);
         assert_eq!(
             summary.needs,
@@ -325,9 +356,11 @@ mod tests {
 
     #[test]
     fn the_scan_predicts_in_the_same_pass() {
-        // An OrderedDict and no other global: loads as-is.
+        // An OrderedDict and no other global: nothing needed, but a plain pickle is no
+        // torch.save checkpoint.
         let plain = scanned(b"\x80\x02ccollections\nOrderedDict\n)R.").unwrap();
-        assert!(plain.loads && plain.needs.is_empty(), "{plain:?}");
+        assert!(plain.needs.is_empty(), "{plain:?}");
+        assert!(!plain.loads && plain.note.is_some());
         // A numpy dtype: would fail, safe to allowlist.
         let numpy = scanned(b"\x80\x02cnumpy\ndtype\nX\x02\x00\x00\x00f8\x85R.").unwrap();
         assert!(!numpy.loads, "{numpy:?}");

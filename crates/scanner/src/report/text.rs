@@ -78,23 +78,30 @@ pub fn weights_only_line(prediction: &WeightsOnly) -> String {
     if prediction.loads {
         return "weights_only=True: loads as-is".to_owned();
     }
-    if prediction.refused.is_empty() {
-        return format!(
+    let mut line = if !prediction.refused.is_empty() {
+        let mut line = format!(
+            "weights_only=True: refused: needs {} (not safe to allowlist)",
+            prediction.refused.join(", ")
+        );
+        if !prediction.safe_to_allow.is_empty() {
+            let _ = write!(
+                line,
+                "; safe to allow: {}",
+                prediction.safe_to_allow.join(", ")
+            );
+        }
+        line
+    } else if !prediction.needs.is_empty() {
+        format!(
             "weights_only=True: would fail: needs {}; add_safe_globals([{}])",
             prediction.needs.join(", "),
             prediction.safe_to_allow.join(", ")
-        );
-    }
-    let mut line = format!(
-        "weights_only=True: refused: needs {} (not safe to allowlist)",
-        prediction.refused.join(", ")
-    );
-    if !prediction.safe_to_allow.is_empty() {
-        let _ = write!(
-            line,
-            "; safe to allow: {}",
-            prediction.safe_to_allow.join(", ")
-        );
+        )
+    } else {
+        "weights_only=True: would fail".to_owned()
+    };
+    if let Some(note) = &prediction.note {
+        let _ = write!(line, ": {note}");
     }
     line
 }
@@ -235,6 +242,7 @@ mod tests {
         let mut r = FileReport::new("m.pt", FileKind::PytorchZip, Vec::new());
         r.weights_only = Some(WeightsOnly {
             loads,
+            note: None,
             needs,
             safe_to_allow: safe.iter().map(|s| (*s).to_owned()).collect(),
             refused: refused.iter().map(|s| (*s).to_owned()).collect(),
@@ -255,6 +263,19 @@ mod tests {
         insta::assert_snapshot!(with_prediction(false, &["numpy.dtype"], &["posix.system"]), @r"
         m.pt: clean (pytorch-zip)
           weights_only=True: refused: needs posix.system (not safe to allowlist); safe to allow: numpy.dtype
+        ");
+    }
+
+    #[test]
+    fn a_format_torch_load_refuses_is_named() {
+        let mut r = FileReport::new("m.pkl", FileKind::Pickle, Vec::new());
+        r.weights_only = Some(WeightsOnly {
+            note: Some("not a torch.save checkpoint".into()),
+            ..WeightsOnly::default()
+        });
+        insta::assert_snapshot!(render_file(&r, &super::super::NoSource, Style::default()), @r"
+        m.pkl: clean (pickle)
+          weights_only=True: would fail: not a torch.save checkpoint
         ");
     }
 
