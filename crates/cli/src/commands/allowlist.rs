@@ -29,7 +29,17 @@ pub fn run(args: &AllowlistArgs) -> Result<ExitCode> {
         globals.iter().map(|(m, n)| (m.as_str(), n.as_str())),
         &|m, n| judge_global(m, n) == Judgement::Safe,
     );
-    if prediction.loads_as_is() {
+    // The format itself may stop torch.load (TorchScript, a plain pickle): the globals
+    // below are then what a weights-only unpickler would need.
+    let format_note = report.weights_only.as_ref().and_then(|w| w.note.as_deref());
+    if let Some(note) = format_note {
+        println!("# note: {shown} is {note}");
+    }
+    if prediction.loads_as_is() && format_note.is_some() {
+        println!(
+            "# {shown} needs no global outside PyTorch's weights-only allowlist: nothing to allowlist"
+        );
+    } else if prediction.loads_as_is() {
         println!(
             "# torch.load(..., weights_only=True) loads {shown} as it is: nothing to allowlist"
         );
