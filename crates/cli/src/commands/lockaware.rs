@@ -6,7 +6,8 @@
 //! often run from the repository root), matched to a lock entry, and the file on disk is
 //! hashed. A file that still hashes to its pin, locked as `clean`, makes an untainted
 //! finding `low`, and the message names the entry. A file that does not match keeps its
-//! severity and the message says what differs.
+//! severity and the message says what differs; so does a path that, from the other folder,
+//! names an existing file nobody pinned (which one is loaded depends on where it runs).
 //!
 //! Must never lower a tainted finding, hash a file no finding refers to, or hash a file
 //! twice in one scan; never follow a lock path out of the lock's folder (the lock parser
@@ -122,12 +123,23 @@ pub struct LockAware {
     hashes: HashMap<PathBuf, Option<(String, u64)>>,
 }
 
+/// A load's path matched to a pin.
+struct Resolved {
+    lock_index: usize,
+    entry: LockEntry,
+    /// The pinned file on disk.
+    file: PathBuf,
+    /// Another existing, unpinned file the same path names from another folder.
+    unpinned_alternative: Option<String>,
+}
+
 /// What a load's file is, compared with its pin.
 enum PinState {
     Verified,
     Missing,
     Changed(String),
     LockedAs(Verdict),
+    Ambiguous(String),
 }
 
 impl LockAware {
@@ -150,10 +162,14 @@ impl LockAware {
             let Some(load_path) = finding.load_path.clone() else {
                 continue;
             };
-            let Some((lock_index, entry, file)) = self.entry_for(&load_path, source_dir) else {
+            let Some(resolved) = self.entry_for(&load_path, source_dir) else {
                 continue;
             };
-            let state = self.state(&entry, &file);
+            let (lock_index, entry) = (resolved.lock_index, resolved.entry);
+            let state = match resolved.unpinned_alternative {
+                Some(other) => PinState::Ambiguous(other),
+                None => self.state(&entry, &resolved.file),
+            };
             let shown = self
                 .locks
                 .get(lock_index)
@@ -164,22 +180,51 @@ impl LockAware {
     }
 
     /// The lock entry `load_path` resolves to: against the source file's folder first,
-    /// then against each lock's folder. Returns the lock, the entry and the file on disk.
-    fn entry_for(&self, load_path: &str, source_dir: &Path) -> Option<(usize, LockEntry, PathBuf)> {
+    /// then against each lock's folder. A load that could also open an unpinned file (the
+    /// path resolves differently from another working directory) is never verified.
+    fn entry_for(&self, load_path: &str, source_dir: &Path) -> Option<Resolved> {
         let written = Path::new(load_path);
         let mut candidates = vec![normalize(&source_dir.join(written))];
         candidates.extend(self.locks.iter().map(|l| normalize(&l.dir.join(written))));
+        candidates.dedup();
+        let mut pinned = None;
+        let mut unpinned_alternative = None;
         for candidate in candidates {
-            for (index, loaded) in self.locks.iter().enumerate() {
-                let Some(rel) = inside(&loaded.dir, &candidate) else {
-                    continue;
-                };
-                if let Some(entry) = loaded.lock.files.iter().find(|e| e.path == rel) {
-                    return Some((index, entry.clone(), candidate));
+            match self.pin_of(&candidate) {
+                Some((lock_index, entry)) if pinned.is_none() => {
+                    pinned = Some((lock_index, entry, candidate));
                 }
+                Some(_) => {}
+                None if unpinned_alternative.is_none() && candidate.is_file() => {
+                    unpinned_alternative = Some(self.shown(&candidate));
+                }
+                None => {}
             }
         }
-        None
+        let (lock_index, entry, file) = pinned?;
+        Some(Resolved {
+            lock_index,
+            entry,
+            file,
+            unpinned_alternative,
+        })
+    }
+
+    /// The lock and entry pinning `file`, if any.
+    fn pin_of(&self, file: &Path) -> Option<(usize, LockEntry)> {
+        self.locks.iter().enumerate().find_map(|(index, loaded)| {
+            let rel = inside(&loaded.dir, file)?;
+            let entry = loaded.lock.files.iter().find(|e| e.path == rel)?;
+            Some((index, entry.clone()))
+        })
+    }
+
+    /// A file as shown in messages: relative to a lock's folder when inside one.
+    fn shown(&self, file: &Path) -> String {
+        self.locks
+            .iter()
+            .find_map(|l| inside(&l.dir, file))
+            .unwrap_or_else(|| file.display().to_string())
     }
 
     fn state(&mut self, entry: &LockEntry, file: &Path) -> PinState {
@@ -227,6 +272,9 @@ fn apply(finding: &mut Finding, entry: &LockEntry, lock_shown: &str, state: &Pin
         ),
         PinState::LockedAs(verdict) => {
             format!("{pinned}) but was locked as {}", verdict.as_str())
+        }
+        PinState::Ambiguous(other) => {
+            format!("{pinned}) but from another folder it names `{other}`, which is not pinned")
         }
     };
     finding.message = format!("{}; {note}", finding.message);
@@ -326,6 +374,26 @@ mod tests {
         let f = annotated(&repo, "models/a.pt", false);
         assert!(f.message.contains("missing"), "{}", f.message);
         assert_eq!(f.severity, Severity::High);
+    }
+
+    #[test]
+    fn a_path_that_may_open_an_unpinned_file_is_not_verified() {
+        let repo = repo(Verdict::Clean);
+        // From `src/` the same path names `src/models/a.pt`, which nobody pinned.
+        std::fs::create_dir_all(repo.root.join("src/models")).unwrap();
+        std::fs::write(repo.root.join("src/models/a.pt"), MODEL).unwrap();
+        let f = annotated(&repo, "models/a.pt", false);
+        assert_eq!(f.severity, Severity::High, "{}", f.message);
+        assert!(
+            f.message
+                .contains("names `src/models/a.pt`, which is not pinned"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.lock
+                .is_some_and(|l| !l.verified && l.path == "models/a.pt")
+        );
     }
 
     #[test]
