@@ -188,5 +188,39 @@ torch.load("")
             let expected = Some(join(&parts));
             prop_assert_eq!(load_paths(&source), vec![expected.clone(), expected]);
         }
+
+        #[test]
+        fn any_mix_of_path_fragments_is_read_without_panicking(
+            picks in prop::collection::vec(0..FRAGMENTS.len(), 0..40)
+        ) {
+            let body: String = picks.iter().filter_map(|&i| FRAGMENTS.get(i).copied()).collect();
+            let source = format!("import os, pathlib, torch, joblib\nfrom pathlib import Path\ntorch.load({body})\n");
+            for path in load_paths(&source).into_iter().flatten() {
+                prop_assert!(!path.is_empty());
+            }
+        }
     }
+
+    const FRAGMENTS: &[&str] = &[
+        "Path(",
+        "pathlib.Path(",
+        "PurePath(",
+        "os.path.join(",
+        "joblib.load(",
+        "'a'",
+        "\"b/c\"",
+        "'/abs'",
+        "''",
+        " / ",
+        ", ",
+        ")",
+        "f=",
+        "filename=",
+        "__file__",
+        "*x",
+        "**k",
+        "X",
+        "(",
+        "1",
+    ];
 }
