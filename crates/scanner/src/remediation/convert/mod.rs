@@ -168,7 +168,7 @@ impl fmt::Display for ConvertError {
             }
             ConvertError::DisallowedGlobal(global) => write!(
                 f,
-                "the pickle needs `{global}`, which is outside the tensor-rebuild subset: nothing was evaluated"
+                "the pickle needs `{global}`, which is outside the tensor-rebuild subset (refused unresolved; nothing outside the subset is ever evaluated)"
             ),
             ConvertError::Unsupported(what) => write!(f, "cannot be stored in safetensors: {what}"),
             ConvertError::Malformed(why) => write!(f, "malformed checkpoint: {why}"),
