@@ -37,8 +37,11 @@ fn sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// dtype, shape and bytes of a tensor read back.
+type ReadTensor = (String, Vec<u64>, Vec<u8>);
+
 /// Read a safetensors file back: tensor name → (dtype, shape, bytes), and the metadata.
-fn read_back(file: &[u8]) -> (BTreeMap<String, (String, Vec<u64>, Vec<u8>)>, Value) {
+fn read_back(file: &[u8]) -> (BTreeMap<String, ReadTensor>, Value) {
     let n = u64::from_le_bytes(file[..8].try_into().unwrap()) as usize;
     assert_eq!(n % 8, 0, "header padded to 8");
     let header: Value = serde_json::from_slice(&file[8..8 + n]).expect("header JSON");
