@@ -320,6 +320,12 @@ pub fn flatten(
                 };
                 add(name, Leaf::Tensor(view.clone()), &mut leaves)?;
             }
+            Node::Storage(storage) => {
+                return Err(ConvertError::Unsupported(format!(
+                    "`{prefix}` is a bare storage (`{}`), not a tensor",
+                    storage.key
+                )));
+            }
             Node::Dict { items, attrs } => {
                 if items.is_empty() && attrs.is_empty() && !prefix.is_empty() {
                     add(prefix.clone(), Leaf::Json("{}".into()), &mut leaves)?;
@@ -435,6 +441,7 @@ fn json_at(
         }
         Node::Tensor(_) | Node::Storage(_) => return Err(JsonError::HasTensor),
         Node::Bytes(_) => return Err(JsonError::Unsupported("bytes")),
+        Node::BigInt(_) => return Err(JsonError::Unsupported("an integer wider than 64 bits")),
         Node::Callable(_) => return Err(JsonError::Unsupported("a class or function")),
         Node::List(items) | Node::Tuple(items) => {
             let depth = child_depth.ok_or(JsonError::TooDeep)?;

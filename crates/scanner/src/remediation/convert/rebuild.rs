@@ -110,6 +110,8 @@ pub enum Node {
     Bool(bool),
     /// An int that fits in i64.
     Int(i64),
+    /// A wider int: the reader's text for it (not always its digits).
+    BigInt(String),
     /// A float.
     Float(f64),
     /// A str.
@@ -433,7 +435,7 @@ impl Machine<'_> {
                 self.push_id(id)?;
             }
             Op::Int(IntArg::Small(v)) => self.push(Node::Int(v))?,
-            Op::Int(IntArg::Big(text)) => self.push(Node::Str(format!("<int {text}>")))?,
+            Op::Int(IntArg::Big(text)) => self.push(Node::BigInt(text))?,
             Op::Float(v) => self.push(Node::Float(v))?,
             Op::Bool(v) => self.push(Node::Bool(v))?,
             Op::None => self.push(Node::None)?,
@@ -1030,5 +1032,34 @@ mod tests {
         assert!(run(pickle, Persistence::Forbidden).is_err());
         let evaluated = run(pickle, Persistence::Zip).unwrap();
         assert!(matches!(evaluated.node(evaluated.root), Node::Storage(s) if s.numel == 4));
+    }
+
+    #[test]
+    fn inst_newobj_and_ext_are_refused() {
+        let inst = b"(ibuiltins\nprint\n.";
+        let error = run(inst, Persistence::Zip).unwrap_err();
+        assert!(error.to_string().contains("builtins.print"), "{error}");
+        let newobj = b"\x80\x02ccollections\nOrderedDict\n)\x81.";
+        assert!(matches!(
+            run(newobj, Persistence::Zip),
+            Err(ConvertError::DisallowedGlobal(_))
+        ));
+        assert!(run(b"\x80\x02\x82\x01.", Persistence::Zip).is_err());
+    }
+
+    #[test]
+    fn build_only_sets_dict_attributes() {
+        // OrderedDict() then BUILD {'_metadata': {}}: accepted as an attribute.
+        let ok = b"\x80\x02ccollections\nOrderedDict\n)R}X\x09\x00\x00\x00_metadata}sb.";
+        let evaluated = run(ok, Persistence::Forbidden).unwrap();
+        assert!(
+            matches!(evaluated.node(evaluated.root), Node::Dict { attrs, .. } if attrs.len() == 1)
+        );
+        // BUILD on a list is refused.
+        let bad = b"\x80\x02]}X\x01\x00\x00\x00aK\x01sb.";
+        assert!(matches!(
+            run(bad, Persistence::Forbidden),
+            Err(ConvertError::Unsupported(_))
+        ));
     }
 }

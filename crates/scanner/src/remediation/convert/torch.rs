@@ -28,8 +28,9 @@ use crate::source::{Cursor, ReadAt, Window};
 
 /// The metadata `format` of a converted PyTorch checkpoint (what `transformers` expects).
 const TORCH_FORMAT: &str = "pt";
-/// The magic number legacy `torch.save` writes first.
-const LEGACY_MAGIC: &str = "0x1950a86a20f9469cfc6c";
+/// How the pickle reader renders the 10-byte magic number legacy `torch.save` writes first
+/// (`0x1950a86a20f9469cfc6c`).
+const LEGACY_MAGIC_TEXT: &str = "<10-byte integer>";
 /// The legacy protocol version.
 const LEGACY_PROTOCOL_VERSION: i64 = 1001;
 
@@ -205,8 +206,9 @@ pub fn convert_legacy(
     let mut cursor = Cursor::new(data, 0);
     let mut reader = OpReader::new(&mut cursor, limits.max_convert_literal);
     let magic = rebuild::evaluate(&mut reader, Persistence::Forbidden, limits)?;
-    if !matches!(magic.node(magic.root), Node::Str(s) if s.contains("-byte integer") || s.contains(LEGACY_MAGIC))
-    {
+    // The reader keeps an integer wider than 64 bits as text: the magic number's
+    // 10 bytes were already matched by the sniffer, so its width is what is checked.
+    if !matches!(magic.node(magic.root), Node::BigInt(text) if text == LEGACY_MAGIC_TEXT) {
         return Err(ConvertError::Malformed(
             "legacy checkpoint without torch's magic number".into(),
         ));
