@@ -679,6 +679,39 @@ mod tests {
         assert!(contiguous(&storage, 1, 0, &[1000], &[0], &tiny).is_err());
     }
 
+    fn evaluate_plain(pickle: &[u8]) -> Evaluated {
+        let limits = Limits::default();
+        let mut input = pickle;
+        let mut reader = crate::pickle::opcodes::OpReader::new(&mut input, 1024);
+        rebuild::evaluate(&mut reader, rebuild::Persistence::Forbidden, &limits).unwrap()
+    }
+
+    #[test]
+    fn nested_keys_join_with_dots_and_collisions_are_refused() {
+        // {'a': {'b': 1, 'c': [1.5, 'x']}}
+        let nested = b"\x80\x02}X\x01\x00\x00\x00a}(X\x01\x00\x00\x00bK\x01X\x01\x00\x00\x00c]G?\xf8\x00\x00\x00\x00\x00\x00aX\x01\x00\x00\x00xaus.";
+        let leaves = flatten(&evaluate_plain(nested), &Limits::default()).unwrap();
+        let rendered: Vec<(String, String)> = leaves
+            .into_iter()
+            .map(|(name, leaf)| match leaf {
+                Leaf::Json(json) => (name, json),
+                Leaf::Tensor(_) => (name, "tensor".into()),
+            })
+            .collect();
+        assert_eq!(
+            rendered,
+            vec![
+                ("a.b".to_owned(), "1".to_owned()),
+                ("a.c".to_owned(), "[1.5,\"x\"]".to_owned())
+            ]
+        );
+        // {'a.b': 1, 'a': {'b': 2}}
+        let clash =
+            b"\x80\x02}(X\x03\x00\x00\x00a.bK\x01X\x01\x00\x00\x00a}X\x01\x00\x00\x00bK\x02su.";
+        let error = flatten(&evaluate_plain(clash), &Limits::default()).unwrap_err();
+        assert!(error.to_string().contains("same name"), "{error}");
+    }
+
     proptest::proptest! {
         #[test]
         fn contiguous_never_panics(
