@@ -1062,4 +1062,68 @@ mod tests {
             Err(ConvertError::Unsupported(_))
         ));
     }
+
+    /// Opcode snippets from the subset and around it, for structured fuzzing.
+    const SNIPPETS: &[&[u8]] = &[
+        b"(",
+        b")",
+        b"]",
+        b"}",
+        b"t",
+        b"\x85",
+        b"\x86",
+        b"\x87",
+        b"a",
+        b"e",
+        b"s",
+        b"u",
+        b"R",
+        b"b",
+        b"Q",
+        b"0",
+        b"2",
+        b"N",
+        b"\x88",
+        b"K\x00",
+        b"K\x03",
+        b"J\xff\xff\xff\xff",
+        b"G?\xf0\x00\x00\x00\x00\x00\x00",
+        b"X\x07\x00\x00\x00storage",
+        b"X\x01\x00\x00\x000",
+        b"X\x03\x00\x00\x00cpu",
+        b"ctorch\nFloatStorage\n",
+        b"ctorch\nUntypedStorage\n",
+        b"ctorch\nuint16\n",
+        b"ctorch._utils\n_rebuild_tensor_v2\n",
+        b"ctorch._utils\n_rebuild_tensor_v3\n",
+        b"ctorch._utils\n_rebuild_parameter\n",
+        b"ctorch._tensor\n_rebuild_from_type_v2\n",
+        b"ctorch\nTensor\n",
+        b"ccollections\nOrderedDict\n",
+        b"ctorch\nSize\n",
+        b"ctorch\ndevice\n",
+        b"q\x00",
+        b"q\x01",
+        b"h\x00",
+        b"h\x01",
+        b"\x94",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn evaluator_and_flatten_never_panic(
+            picks in proptest::collection::vec(0usize..SNIPPETS.len(), 0..60),
+            legacy in proptest::bool::ANY,
+        ) {
+            let mut pickle = b"\x80\x02".to_vec();
+            for pick in picks {
+                pickle.extend_from_slice(SNIPPETS[pick]);
+            }
+            pickle.push(b'.');
+            let persistence = if legacy { Persistence::Legacy } else { Persistence::Zip };
+            if let Ok(evaluated) = run(&pickle, persistence) {
+                let _ = super::super::flatten(&evaluated, &Limits::default());
+            }
+        }
+    }
 }
