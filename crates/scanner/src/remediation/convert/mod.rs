@@ -19,7 +19,7 @@ pub mod rebuild;
 pub mod safetensors_writer;
 pub mod torch;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use crate::finding::{Verdict, combine};
@@ -561,21 +561,30 @@ pub fn contiguous(
     }
 }
 
-/// Finds the bytes of a storage for [`materialise`].
-pub type StorageLookup<'a> =
-    dyn FnMut(&rebuild::StorageRef) -> Result<std::rc::Rc<Vec<u8>>, ConvertError> + 'a;
+/// Reads the bytes of a storage (its whole root storage) for [`materialise`].
+pub type StorageReader<'a> = dyn FnMut(&rebuild::StorageRef) -> Result<Vec<u8>, ConvertError> + 'a;
 
-/// Materialise flattened leaves: tensors copied out of the storages `storage_of` returns
-/// (the bytes of the storage the view's offset counts from).
+/// Materialise flattened leaves: tensors copied out of the storages `read_storage`
+/// returns (each root storage whole).
+///
+/// Each storage is read once, kept while later tensors still view it, and dropped after
+/// its last use, so a state dict of distinct storages holds one storage at a time.
 ///
 /// # Errors
-/// Whatever `storage_of` or the copy refuses.
+/// Whatever `read_storage` or the copy refuses.
 pub fn materialise(
     leaves: Vec<(String, Leaf)>,
-    storage_of: &mut StorageLookup<'_>,
+    read_storage: &mut StorageReader<'_>,
     budget: &Budget,
     format: &str,
 ) -> Result<Converted, ConvertError> {
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for (_, leaf) in &leaves {
+        if let Leaf::Tensor(view) = leaf {
+            *uses.entry(view.storage.key.clone()).or_default() += 1;
+        }
+    }
+    let mut cache: HashMap<String, Vec<u8>> = HashMap::new();
     let mut converted = Converted::default();
     for (name, leaf) in leaves {
         match leaf {
@@ -583,7 +592,12 @@ pub fn materialise(
                 converted.metadata.insert(name, json);
             }
             Leaf::Tensor(view) => {
-                let storage = storage_of(&view.storage)?;
+                let key = &view.storage.key;
+                if !cache.contains_key(key) {
+                    let bytes = read_storage(&view.storage)?;
+                    cache.insert(key.clone(), bytes);
+                }
+                let storage = cache.get(key).map(Vec::as_slice).unwrap_or_default();
                 let itemsize = view.dtype.size();
                 let storage_itemsize = match view.storage.kind {
                     rebuild::StorageKind::Typed(dtype) => dtype.size(),
@@ -624,6 +638,12 @@ pub fn materialise(
                     }
                     other => other,
                 })?;
+                if let Some(left) = uses.get_mut(key) {
+                    *left = left.saturating_sub(1);
+                    if *left == 0 {
+                        cache.remove(key);
+                    }
+                }
                 converted.tensors.push(Tensor {
                     name,
                     dtype: view.dtype,

@@ -14,7 +14,6 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::rc::Rc;
 
 use super::rebuild::{self, Evaluated, Node, Persistence, StorageKind, StorageRef};
 use super::{Budget, ConvertError, Converted, flatten, materialise};
@@ -127,11 +126,7 @@ pub fn convert_zip(
     let evaluated = rebuild::evaluate(&mut reader, Persistence::Zip, limits)?;
     let storages = storages_of(&evaluated)?;
     let leaves = flatten(&evaluated, limits)?;
-    let mut cache: HashMap<String, Rc<Vec<u8>>> = HashMap::new();
-    let mut storage_of = |storage: &StorageRef| -> Result<Rc<Vec<u8>>, ConvertError> {
-        if let Some(bytes) = cache.get(&storage.key) {
-            return Ok(Rc::clone(bytes));
-        }
+    let mut read_storage = |storage: &StorageRef| -> Result<Vec<u8>, ConvertError> {
         let (kind, numel) = storages
             .get(&storage.key)
             .copied()
@@ -151,11 +146,9 @@ pub fn convert_zip(
                 bytes.len()
             )));
         }
-        let bytes = Rc::new(bytes);
-        cache.insert(storage.key.clone(), Rc::clone(&bytes));
         Ok(bytes)
     };
-    materialise(leaves, &mut storage_of, budget, TORCH_FORMAT)
+    materialise(leaves, &mut read_storage, budget, TORCH_FORMAT)
 }
 
 /// A listed member's bytes, at most `max` (one more byte is read to tell a longer member).
@@ -237,7 +230,8 @@ pub fn convert_legacy(
     // Raw storages follow the key list, each an 8-byte element count then its elements.
     let mut position = reader.offset();
     drop(reader);
-    let mut cache: HashMap<String, Rc<Vec<u8>>> = HashMap::new();
+    // Where each storage's elements are: (offset, length). Read on demand.
+    let mut located: HashMap<String, (u64, u64)> = HashMap::new();
     for id in key_ids {
         let key = match keys.node(*id) {
             Node::Str(key) => key.clone(),
@@ -271,25 +265,28 @@ pub fn convert_legacy(
             .ok_or_else(|| {
                 ConvertError::Malformed(format!("legacy storage `{key}` is truncated"))
             })?;
-        let mut bytes = vec![0u8; usize::try_from(expected).unwrap_or(0)];
-        data.read_exact_at(start, &mut bytes)
-            .map_err(|_| ConvertError::Malformed(format!("legacy storage `{key}` is truncated")))?;
-        if cache.insert(key.clone(), Rc::new(bytes)).is_some() {
+        if located.insert(key.clone(), (start, expected)).is_some() {
             return Err(ConvertError::Malformed(format!(
                 "legacy storage `{key}` is listed twice"
             )));
         }
         position = end;
     }
-    let mut storage_of = |storage: &StorageRef| {
-        cache.get(&storage.key).map(Rc::clone).ok_or_else(|| {
+    let mut read_storage = |storage: &StorageRef| -> Result<Vec<u8>, ConvertError> {
+        let (start, length) = located.get(&storage.key).copied().ok_or_else(|| {
             ConvertError::Malformed(format!(
                 "legacy storage `{}` is not in the storage list",
                 storage.key
             ))
-        })
+        })?;
+        // `length` was checked to lie within the file.
+        let mut bytes = vec![0u8; usize::try_from(length).unwrap_or(0)];
+        data.read_exact_at(start, &mut bytes).map_err(|_| {
+            ConvertError::Malformed(format!("legacy storage `{}` is truncated", storage.key))
+        })?;
+        Ok(bytes)
     };
-    materialise(leaves, &mut storage_of, budget, TORCH_FORMAT)
+    materialise(leaves, &mut read_storage, budget, TORCH_FORMAT)
 }
 
 /// Whether a legacy sys-info dict says little-endian.
