@@ -222,3 +222,46 @@ fn a_benign_pickle_without_tensors_is_not_converted() {
     let error = convert_artifact(&build::benign_pickle(), &Limits::default()).unwrap_err();
     assert!(error.to_string().contains("no tensor"), "{error}");
 }
+
+#[test]
+fn bare_pickles_of_the_other_fixtures_never_convert() {
+    // A pickle outside a torch archive has no storage to read: every one is refused,
+    // benign or not (numpy, pandas, scikit-learn, plain data, every pickle protocol).
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut checked = 0;
+    for folder in ["pickle", "benign"] {
+        for entry in std::fs::read_dir(base.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            if !path
+                .extension()
+                .is_some_and(|e| e == "pkl" || e == "joblib")
+            {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                convert_artifact(&bytes, &Limits::default()).is_err(),
+                "{} converted",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 80, "{checked}");
+    let args = std::fs::read(base.join("benign/training_args.bin")).unwrap();
+    let error = convert_artifact(&args, &Limits::default()).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("transformers.training_args.TrainingArguments"),
+        "{error}"
+    );
+    let state_dict = std::fs::read(base.join("benign/torch_state_dict.pt")).unwrap();
+    assert_eq!(
+        convert_artifact(&state_dict, &Limits::default())
+            .unwrap()
+            .tensors
+            .len(),
+        2
+    );
+}
