@@ -110,6 +110,11 @@ def main():
             path = WORK / f"{label}.pt"
             torch.save(obj, path, _use_new_zipfile_serialization=not legacy)
             lines.append(compare(label, path, flatten(obj)))
+    # Pickle protocols 4 and 5 (FRAME, MEMOIZE, STACK_GLOBAL) instead of torch's default 2.
+    for protocol in (4, 5):
+        path = WORK / f"checkpoint_p{protocol}.pt"
+        torch.save(cases["checkpoint"], path, pickle_protocol=protocol)
+        lines.append(compare(f"checkpoint_p{protocol}", path, flatten(cases["checkpoint"])))
 
     arrays = {"c": np.arange(12, dtype=np.float32).reshape(3, 4),
               "f": np.asfortranarray(np.arange(12, dtype=np.int16).reshape(3, 4)),
