@@ -101,6 +101,29 @@ pub enum Callable {
     Device,
 }
 
+impl Callable {
+    /// The `module.name` of the global.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Callable::RebuildTensor => "torch._utils._rebuild_tensor",
+            Callable::RebuildTensorV2 => "torch._utils._rebuild_tensor_v2",
+            Callable::RebuildTensorV3 => "torch._utils._rebuild_tensor_v3",
+            Callable::RebuildParameter => "torch._utils._rebuild_parameter",
+            Callable::RebuildParameterWithState => "torch._utils._rebuild_parameter_with_state",
+            Callable::RebuildFromTypeV2 => "torch._tensor._rebuild_from_type_v2",
+            Callable::OrderedDict => "collections.OrderedDict",
+            Callable::Storage(StorageKind::Untyped) => "torch.UntypedStorage",
+            Callable::Storage(StorageKind::Typed(_)) => "a torch storage class",
+            Callable::DtypeValue(_) => "a torch dtype",
+            Callable::TensorClass => "torch.Tensor",
+            Callable::ParameterClass => "torch.nn.parameter.Parameter",
+            Callable::Size => "torch.Size",
+            Callable::Device => "torch.device",
+        }
+    }
+}
+
 /// One value of the arena.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Node {
@@ -538,9 +561,22 @@ impl Machine<'_> {
                 )));
             }
             Op::Obj | Op::NewObj | Op::NewObjEx => {
-                return Err(ConvertError::DisallowedGlobal(
-                    "an object built by OBJ/NEWOBJ (no tensor rebuild needs one)".into(),
-                ));
+                // The class sits first after the MARK (OBJ), or under its arguments.
+                let class_at = match op {
+                    Op::Obj => self.marks.last().copied(),
+                    Op::NewObj => self.stack.len().checked_sub(2),
+                    _ => self.stack.len().checked_sub(3),
+                };
+                let class = match class_at.and_then(|at| self.stack.get(at)) {
+                    Some(id) => match self.node(*id) {
+                        Node::Callable(callable) => callable.name(),
+                        _ => "a class",
+                    },
+                    None => "a class",
+                };
+                return Err(ConvertError::DisallowedGlobal(format!(
+                    "{class} instantiated by OBJ/NEWOBJ (no tensor rebuild does this)"
+                )));
             }
             Op::Reduce => {
                 let args = self.pop()?;
@@ -1042,7 +1078,7 @@ mod tests {
         let newobj = b"\x80\x02ccollections\nOrderedDict\n)\x81.";
         assert!(matches!(
             run(newobj, Persistence::Zip),
-            Err(ConvertError::DisallowedGlobal(_))
+            Err(ConvertError::DisallowedGlobal(m)) if m.contains("collections.OrderedDict")
         ));
         assert!(run(b"\x80\x02\x82\x01.", Persistence::Zip).is_err());
     }
