@@ -60,14 +60,10 @@ pub fn run(args: &ConvertArgs) -> Result<ExitCode> {
     let placed = if args.force {
         fs::rename(&temporary, &output)
     } else {
-        // A hard link never replaces an existing file, so a file created meanwhile is
-        // kept; the temporary name is removed either way.
-        let linked = fs::hard_link(&temporary, &output);
-        let _ = fs::remove_file(&temporary);
-        linked
+        place_without_overwrite(&temporary, &output)
     };
+    let _ = fs::remove_file(&temporary);
     if let Err(error) = placed {
-        let _ = fs::remove_file(&temporary);
         if error.kind() == std::io::ErrorKind::AlreadyExists {
             eprintln!(
                 "brine: {} exists: not overwritten (use --force to replace it)",
@@ -84,6 +80,21 @@ pub fn run(args: &ConvertArgs) -> Result<ExitCode> {
         converted.metadata.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Move `temporary` to `output` unless `output` exists. A hard link never replaces a
+/// file, so one created meanwhile is kept; where links are unsupported (some network or
+/// FAT file systems) the existence check and a rename stand in.
+fn place_without_overwrite(temporary: &Path, output: &Path) -> std::io::Result<()> {
+    match fs::hard_link(temporary, output) {
+        Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => {
+            if output.exists() {
+                return Err(std::io::ErrorKind::AlreadyExists.into());
+            }
+            fs::rename(temporary, output)
+        }
+        linked => linked,
+    }
 }
 
 /// `.<name>.brine-convert-<pid>.tmp` beside `output` (same folder, so the rename is atomic).
