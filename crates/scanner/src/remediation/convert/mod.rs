@@ -26,6 +26,8 @@ use crate::finding::{Verdict, combine};
 use crate::formats::sniff::{self, Sniffed};
 use crate::limits::Limits;
 use crate::source::ReadAt;
+use std::rc::Rc;
+
 use rebuild::{Evaluated, Id, Node, TensorView};
 
 pub use safetensors_writer::write_safetensors;
@@ -260,7 +262,7 @@ impl Budget {
 #[derive(Debug)]
 pub enum Leaf {
     /// A tensor view, to be copied out of its storage.
-    Tensor(TensorView),
+    Tensor(Rc<TensorView>),
     /// JSON text.
     Json(String),
 }
@@ -271,9 +273,13 @@ pub enum Leaf {
 /// no tensor, walked into by index otherwise; a dict's instance attributes (a state
 /// dict's `_metadata`) become JSON values; scalars become JSON values.
 ///
+/// Names and JSON text share one budget: `max_pickle_values` values visited and
+/// `max_pickle_kept_bytes` bytes of text, so a value reachable many times (a memo
+/// reference repeated in a list) cannot multiply into unbounded output.
+///
 /// # Errors
 /// A key that is neither a string nor an int, a duplicate path, a value with no JSON or
-/// tensor form, or a structure past `max_render_depth` / `max_pickle_values` visits.
+/// tensor form, or a structure past `max_render_depth` or the text budget.
 pub fn flatten(
     evaluated: &Evaluated,
     limits: &Limits,
@@ -281,7 +287,10 @@ pub fn flatten(
     let mut leaves = Vec::new();
     let mut names = BTreeSet::new();
     let mut work: Vec<(Id, String, usize)> = vec![(evaluated.root, String::new(), 0)];
-    let mut visits: usize = 0;
+    let mut budget = TextBudget {
+        values: limits.max_pickle_values,
+        bytes: limits.max_pickle_kept_bytes,
+    };
     let mut add = |name: String, leaf: Leaf, leaves: &mut Vec<(String, Leaf)>| {
         if !names.insert(name.clone()) {
             return Err(ConvertError::Malformed(format!(
@@ -292,12 +301,9 @@ pub fn flatten(
         Ok(())
     };
     while let Some((id, prefix, depth)) = work.pop() {
-        visits += 1;
-        if visits > limits.max_pickle_values {
-            return Err(ConvertError::Budget(
-                "the checkpoint's structure is larger than max_pickle_values".into(),
-            ));
-        }
+        budget
+            .spend(prefix.len())
+            .map_err(|e| e.for_path(&prefix))?;
         if depth > limits.max_render_depth {
             return Err(ConvertError::Budget(format!(
                 "`{prefix}` is nested deeper than {} levels (max_render_depth)",
@@ -313,6 +319,10 @@ pub fn flatten(
         };
         match evaluated.node(id) {
             Node::Tensor(view) => {
+                // Its shape is copied into the output and the header: text too.
+                budget
+                    .spend(view.size.len().saturating_mul(8))
+                    .map_err(|e| e.for_path(&prefix))?;
                 let name = if prefix.is_empty() {
                     "tensor".to_owned()
                 } else {
@@ -331,9 +341,11 @@ pub fn flatten(
                     add(prefix.clone(), Leaf::Json("{}".into()), &mut leaves)?;
                 }
                 for (name, value) in attrs {
-                    let json =
-                        to_json(evaluated, *value, limits).map_err(|e| e.for_path(&join(name)))?;
-                    add(join(name), Leaf::Json(json.to_string()), &mut leaves)?;
+                    let name = key_text(evaluated.node(*name)).unwrap_or_default();
+                    let path = join(&name);
+                    let json = to_json(evaluated, *value, limits, &mut budget)
+                        .map_err(|e| e.for_path(&path))?;
+                    add(path, Leaf::Json(json.to_string()), &mut leaves)?;
                 }
                 // Pushed in reverse so that the walk meets items in insertion order.
                 for (key, value) in items.iter().rev() {
@@ -345,19 +357,22 @@ pub fn flatten(
                     work.push((*value, join(&key), depth + 1));
                 }
             }
-            Node::List(items) | Node::Tuple(items) => match to_json(evaluated, id, limits) {
-                Ok(json) if !prefix.is_empty() => {
-                    add(prefix.clone(), Leaf::Json(json.to_string()), &mut leaves)?;
-                }
-                Ok(_) | Err(JsonError::HasTensor) => {
-                    for (index, value) in items.iter().enumerate().rev() {
-                        work.push((*value, join(&index.to_string()), depth + 1));
+            Node::List(items) | Node::Tuple(items) => {
+                match to_json(evaluated, id, limits, &mut budget) {
+                    Ok(json) if !prefix.is_empty() => {
+                        add(prefix.clone(), Leaf::Json(json.to_string()), &mut leaves)?;
                     }
+                    Ok(_) | Err(JsonError::HasTensor) => {
+                        for (index, value) in items.iter().enumerate().rev() {
+                            work.push((*value, join(&index.to_string()), depth + 1));
+                        }
+                    }
+                    Err(other) => return Err(other.for_path(&prefix)),
                 }
-                Err(other) => return Err(other.for_path(&prefix)),
-            },
+            }
             _ => {
-                let json = to_json(evaluated, id, limits).map_err(|e| e.for_path(&prefix))?;
+                let json =
+                    to_json(evaluated, id, limits, &mut budget).map_err(|e| e.for_path(&prefix))?;
                 let name = if prefix.is_empty() {
                     "value".to_owned()
                 } else {
@@ -385,8 +400,23 @@ enum JsonError {
     HasTensor,
     /// It holds something with no JSON form.
     Unsupported(&'static str),
-    /// It is nested too deep.
-    TooDeep,
+    /// It is nested too deep, or the text budget is spent.
+    TooLarge,
+}
+
+/// What flattening may still produce: values visited and bytes of names and JSON text.
+struct TextBudget {
+    values: usize,
+    bytes: usize,
+}
+
+impl TextBudget {
+    /// One more value of `bytes` bytes of text.
+    fn spend(&mut self, bytes: usize) -> Result<(), JsonError> {
+        self.values = self.values.checked_sub(1).ok_or(JsonError::TooLarge)?;
+        self.bytes = self.bytes.checked_sub(bytes).ok_or(JsonError::TooLarge)?;
+        Ok(())
+    }
 }
 
 impl JsonError {
@@ -403,30 +433,41 @@ impl JsonError {
             JsonError::Unsupported(what) => {
                 ConvertError::Unsupported(format!("`{path}` is {what}, which has no JSON form"))
             }
-            JsonError::TooDeep => {
-                ConvertError::Budget(format!("`{path}` is nested deeper than max_render_depth"))
-            }
+            JsonError::TooLarge => ConvertError::Budget(format!(
+                "`{path}` is nested deeper than max_render_depth, or the checkpoint's names and \
+                 metadata are larger than max_pickle_values / max_pickle_kept_bytes"
+            )),
         }
     }
 }
 
 /// The JSON form of a non-tensor value, with a depth bound from [`Limits`] (the
 /// recursion is bounded by `max_render_depth`, never by the input).
-fn to_json(evaluated: &Evaluated, id: Id, limits: &Limits) -> Result<serde_json::Value, JsonError> {
-    let mut budget = limits.max_pickle_values;
-    json_at(evaluated, id, limits.max_render_depth, &mut budget)
+fn to_json(
+    evaluated: &Evaluated,
+    id: Id,
+    limits: &Limits,
+    budget: &mut TextBudget,
+) -> Result<serde_json::Value, JsonError> {
+    json_at(evaluated, id, limits.max_render_depth, budget)
 }
 
 fn json_at(
     evaluated: &Evaluated,
     id: Id,
     depth_left: usize,
-    budget: &mut usize,
+    budget: &mut TextBudget,
 ) -> Result<serde_json::Value, JsonError> {
     use serde_json::Value;
-    *budget = budget.checked_sub(1).ok_or(JsonError::TooDeep)?;
+    let node = evaluated.node(id);
+    let text_len = match node {
+        Node::Str(s) | Node::Device(s) => s.len(),
+        // Numbers, keys' separators and brackets: a few bytes each.
+        _ => 8,
+    };
+    budget.spend(text_len)?;
     let child_depth = depth_left.checked_sub(1);
-    Ok(match evaluated.node(id) {
+    Ok(match node {
         Node::None => Value::Null,
         Node::Bool(b) => Value::Bool(*b),
         Node::Int(i) => Value::from(*i),
@@ -444,7 +485,7 @@ fn json_at(
         Node::BigInt(_) => return Err(JsonError::Unsupported("an integer wider than 64 bits")),
         Node::Callable(_) => return Err(JsonError::Unsupported("a class or function")),
         Node::List(items) | Node::Tuple(items) => {
-            let depth = child_depth.ok_or(JsonError::TooDeep)?;
+            let depth = child_depth.ok_or(JsonError::TooLarge)?;
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 out.push(json_at(evaluated, *item, depth, budget)?);
@@ -452,7 +493,7 @@ fn json_at(
             Value::Array(out)
         }
         Node::Dict { items, attrs } => {
-            let depth = child_depth.ok_or(JsonError::TooDeep)?;
+            let depth = child_depth.ok_or(JsonError::TooLarge)?;
             if !attrs.is_empty() {
                 return Err(JsonError::Unsupported("a dict with attributes"));
             }
@@ -460,6 +501,7 @@ fn json_at(
             for (key, value) in items {
                 let key = key_text(evaluated.node(*key))
                     .ok_or(JsonError::Unsupported("a dict with a non-string key"))?;
+                budget.spend(key.len())?;
                 out.insert(key, json_at(evaluated, *value, depth, budget)?);
             }
             Value::Object(out)
@@ -647,7 +689,7 @@ pub fn materialise(
                 converted.tensors.push(Tensor {
                     name,
                     dtype: view.dtype,
-                    shape: view.size,
+                    shape: view.size.clone(),
                     data,
                 });
             }
@@ -730,6 +772,59 @@ mod tests {
             b"\x80\x02}(X\x03\x00\x00\x00a.bK\x01X\x01\x00\x00\x00a}X\x01\x00\x00\x00bK\x02su.";
         let error = flatten(&evaluate_plain(clash), &Limits::default()).unwrap_err();
         assert!(error.to_string().contains("same name"), "{error}");
+    }
+
+    #[test]
+    fn repeated_references_cannot_multiply_text() {
+        // A 100 kB string memoised once, then referenced 2,000 times in a list: 200 MB of
+        // JSON if rendered, refused by the text budget instead.
+        let mut pickle = b"\x80\x02}X\x01\x00\x00\x00kX".to_vec();
+        pickle.extend_from_slice(&100_000u32.to_le_bytes());
+        pickle.extend_from_slice(&[b'a'; 100_000]);
+        pickle.extend_from_slice(b"q\x000](");
+        for _ in 0..2000 {
+            pickle.extend_from_slice(b"h\x00");
+        }
+        pickle.extend_from_slice(b"es.");
+        let limits = Limits::default();
+        let mut input = pickle.as_slice();
+        let mut reader = crate::pickle::opcodes::OpReader::new(&mut input, 1 << 20);
+        let evaluated =
+            rebuild::evaluate(&mut reader, rebuild::Persistence::Forbidden, &limits).unwrap();
+        let error = flatten(&evaluated, &limits).unwrap_err();
+        assert!(matches!(error, ConvertError::Budget(_)), "{error}");
+    }
+
+    #[test]
+    fn container_slots_are_budgeted() {
+        // One list, 160 Nones appended, then 160 references to the memoised list itself:
+        // 161 values but 320 slots.
+        let mut pickle = b"\x80\x02]q\x00(".to_vec();
+        pickle.extend_from_slice(&[b'N'; 160]);
+        pickle.extend_from_slice(b"e(");
+        for _ in 0..160 {
+            pickle.extend_from_slice(b"h\x00");
+        }
+        pickle.extend_from_slice(b"e.");
+        let tight = Limits {
+            max_pickle_values: 300,
+            ..Limits::default()
+        };
+        let mut input = pickle.as_slice();
+        let mut reader = crate::pickle::opcodes::OpReader::new(&mut input, 1024);
+        let error =
+            rebuild::evaluate(&mut reader, rebuild::Persistence::Forbidden, &tight).unwrap_err();
+        assert!(error.to_string().contains("container items"), "{error}");
+        let mut input = pickle.as_slice();
+        let mut reader = crate::pickle::opcodes::OpReader::new(&mut input, 1024);
+        assert!(
+            rebuild::evaluate(
+                &mut reader,
+                rebuild::Persistence::Forbidden,
+                &Limits::default()
+            )
+            .is_ok()
+        );
     }
 
     proptest::proptest! {

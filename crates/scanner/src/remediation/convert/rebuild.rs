@@ -10,9 +10,12 @@
 //!
 //! Must never resolve, import or call anything else: every other GLOBAL, STACK_GLOBAL,
 //! INST, OBJ, NEWOBJ, EXT or persistent id ends the evaluation with an error naming it.
-//! Every structure is bounded by [`Limits`]; nothing recurses.
+//! Every structure is bounded by [`Limits`]: values (`max_pickle_values`), container
+//! slots (the same number again), string bytes (`max_pickle_kept_bytes`), stack, memo and
+//! opcodes. Nothing recurses.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use super::{ConvertError, Dtype};
 use crate::limits::Limits;
@@ -58,8 +61,8 @@ pub struct StorageRef {
 /// A dense tensor as `_rebuild_tensor_v2` describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TensorView {
-    /// Where its elements live.
-    pub storage: StorageRef,
+    /// Where its elements live (shared: tensors of one storage point at one description).
+    pub storage: Rc<StorageRef>,
     /// Element type.
     pub dtype: Dtype,
     /// Offset in elements from the start of the (view of the) storage.
@@ -149,15 +152,15 @@ pub enum Node {
     Dict {
         /// Items.
         items: Vec<(Id, Id)>,
-        /// Instance attributes (`state_dict._metadata`).
-        attrs: Vec<(String, Id)>,
+        /// Instance attributes (`state_dict._metadata`): string key, value.
+        attrs: Vec<(Id, Id)>,
     },
     /// One of the subset's callables.
     Callable(Callable),
     /// A storage from a persistent id.
-    Storage(StorageRef),
-    /// A tensor.
-    Tensor(TensorView),
+    Storage(Rc<StorageRef>),
+    /// A tensor (shared, so that rebuilding a parameter or a memo reference copies nothing).
+    Tensor(Rc<TensorView>),
     /// A `torch.device`.
     Device(String),
 }
@@ -297,9 +300,17 @@ fn dtype_named(name: &str) -> Option<Result<Dtype, &'static str>> {
     }))
 }
 
+/// The most arguments a call of the subset takes (`_rebuild_tensor_v3` with metadata);
+/// longer argument tuples are refused before they are looked at.
+const MAX_CALL_ARGS: usize = 8;
+
 /// The evaluator's state for one pickle.
 struct Machine<'l> {
     limits: &'l Limits,
+    /// Container slots (tuple, list and dict items) still allowed.
+    slots_left: usize,
+    /// String and bytes literal bytes still allowed.
+    bytes_left: usize,
     persistence: Persistence,
     nodes: Vec<Node>,
     stack: Vec<Id>,
@@ -319,6 +330,8 @@ pub fn evaluate(
 ) -> Result<Evaluated, ConvertError> {
     let mut machine = Machine {
         limits,
+        slots_left: limits.max_pickle_values,
+        bytes_left: limits.max_pickle_kept_bytes,
         persistence,
         nodes: Vec::new(),
         stack: Vec::new(),
@@ -373,6 +386,26 @@ fn latin1_of(literal: &Literal, limits: &Limits) -> Result<String, ConvertError>
 }
 
 impl Machine<'_> {
+    fn charge_slots(&mut self, n: usize) -> Result<(), ConvertError> {
+        self.slots_left = self.slots_left.checked_sub(n).ok_or_else(|| {
+            ConvertError::Budget(format!(
+                "more than {} container items (max_pickle_values)",
+                self.limits.max_pickle_values
+            ))
+        })?;
+        Ok(())
+    }
+
+    fn charge_bytes(&mut self, n: usize) -> Result<(), ConvertError> {
+        self.bytes_left = self.bytes_left.checked_sub(n).ok_or_else(|| {
+            ConvertError::Budget(format!(
+                "more than {} bytes of strings (max_pickle_kept_bytes)",
+                self.limits.max_pickle_kept_bytes
+            ))
+        })?;
+        Ok(())
+    }
+
     fn alloc(&mut self, node: Node) -> Result<Id, ConvertError> {
         if self.nodes.len() >= self.limits.max_pickle_values {
             return Err(ConvertError::Budget(format!(
@@ -458,15 +491,20 @@ impl Machine<'_> {
                 self.push_id(id)?;
             }
             Op::Int(IntArg::Small(v)) => self.push(Node::Int(v))?,
-            Op::Int(IntArg::Big(text)) => self.push(Node::BigInt(text))?,
+            Op::Int(IntArg::Big(text)) => {
+                self.charge_bytes(text.len())?;
+                self.push(Node::BigInt(text))?;
+            }
             Op::Float(v) => self.push(Node::Float(v))?,
             Op::Bool(v) => self.push(Node::Bool(v))?,
             Op::None => self.push(Node::None)?,
             Op::PyStr(lit) => {
+                self.charge_bytes(lit.kept.len())?;
                 let text = latin1_of(&lit, limits)?;
                 self.push(Node::Str(text))?;
             }
             Op::Unicode(lit) => {
+                self.charge_bytes(lit.kept.len())?;
                 let text = text_of(&lit, limits)?;
                 self.push(Node::Str(text))?;
             }
@@ -477,14 +515,17 @@ impl Machine<'_> {
                         lit.full_len
                     )));
                 }
+                self.charge_bytes(lit.kept.len())?;
                 self.push(Node::Bytes(lit.kept))?;
             }
             Op::EmptyTuple => self.push(Node::Tuple(Vec::new()))?,
             Op::Tuple => {
                 let items = self.pop_mark()?;
+                self.charge_slots(items.len())?;
                 self.push(Node::Tuple(items))?;
             }
             Op::TupleN(n) => {
+                self.charge_slots(usize::from(n))?;
                 let mut items = Vec::with_capacity(usize::from(n));
                 for _ in 0..n {
                     items.push(self.pop()?);
@@ -495,15 +536,18 @@ impl Machine<'_> {
             Op::EmptyList => self.push(Node::List(Vec::new()))?,
             Op::List => {
                 let items = self.pop_mark()?;
+                self.charge_slots(items.len())?;
                 self.push(Node::List(items))?;
             }
             Op::Append => {
+                self.charge_slots(1)?;
                 let item = self.pop()?;
                 let list = self.top()?;
                 self.extend_list(list, vec![item])?;
             }
             Op::Appends => {
                 let items = self.pop_mark()?;
+                self.charge_slots(items.len())?;
                 let list = self.top()?;
                 self.extend_list(list, items)?;
             }
@@ -513,6 +557,7 @@ impl Machine<'_> {
             })?,
             Op::Dict => {
                 let flat = self.pop_mark()?;
+                self.charge_slots(flat.len())?;
                 let items = pairs(flat)?;
                 self.push(Node::Dict {
                     items,
@@ -520,6 +565,7 @@ impl Machine<'_> {
                 })?;
             }
             Op::SetItem => {
+                self.charge_slots(2)?;
                 let value = self.pop()?;
                 let key = self.pop()?;
                 let dict = self.top()?;
@@ -527,6 +573,7 @@ impl Machine<'_> {
             }
             Op::SetItems => {
                 let flat = self.pop_mark()?;
+                self.charge_slots(flat.len())?;
                 let dict = self.top()?;
                 self.set_items(dict, pairs(flat)?)?;
             }
@@ -586,10 +633,19 @@ impl Machine<'_> {
                         "REDUCE of something that is not a callable".into(),
                     ));
                 };
-                let Node::Tuple(args) = self.node(args).clone() else {
-                    return Err(ConvertError::Malformed(
-                        "REDUCE arguments are not a tuple".into(),
-                    ));
+                let args = match self.node(args) {
+                    Node::Tuple(args) if args.len() <= MAX_CALL_ARGS => args.clone(),
+                    Node::Tuple(_) => {
+                        return Err(ConvertError::Malformed(format!(
+                            "a call of {} with more arguments than it takes",
+                            callable.name()
+                        )));
+                    }
+                    _ => {
+                        return Err(ConvertError::Malformed(
+                            "REDUCE arguments are not a tuple".into(),
+                        ));
+                    }
                 };
                 let result = self.call(callable, &args)?;
                 self.push(result)?;
@@ -612,7 +668,8 @@ impl Machine<'_> {
             Op::BinPersId => {
                 let pid = self.pop()?;
                 let storage = self.persistent(pid)?;
-                self.push(Node::Storage(storage))?;
+                self.charge_bytes(storage.key.len())?;
+                self.push(Node::Storage(Rc::new(storage)))?;
             }
             Op::Put(slot) => {
                 let id = self.top()?;
@@ -684,22 +741,22 @@ impl Machine<'_> {
     /// BUILD: only instance attributes of a dict (`OrderedDict.__dict__`, which holds a
     /// state dict's `_metadata`) are accepted.
     fn build(&mut self, target: Id, state: Id) -> Result<(), ConvertError> {
-        let Node::Dict {
-            items: state_items, ..
-        } = self.node(state).clone()
-        else {
-            return Err(ConvertError::Unsupported(
-                "BUILD with a state that is not a dict".into(),
-            ));
-        };
-        let mut named = Vec::with_capacity(state_items.len());
-        for (key, value) in state_items {
-            let Node::Str(key) = self.node(key) else {
-                return Err(ConvertError::Malformed(
-                    "BUILD state with a key that is not a string".into(),
+        let named = match self.node(state) {
+            Node::Dict { items, .. } => items.clone(),
+            _ => {
+                return Err(ConvertError::Unsupported(
+                    "BUILD with a state that is not a dict".into(),
                 ));
-            };
-            named.push((key.clone(), value));
+            }
+        };
+        self.charge_slots(named.len().saturating_mul(2))?;
+        if named
+            .iter()
+            .any(|(key, _)| !matches!(self.node(*key), Node::Str(_)))
+        {
+            return Err(ConvertError::Malformed(
+                "BUILD state with a key that is not a string".into(),
+            ));
         }
         match self.node_mut(target)? {
             Node::Dict { attrs, .. } => {
@@ -735,6 +792,7 @@ impl Machine<'_> {
             Callable::OrderedDict => self.ordered_dict(args),
             Callable::Size => {
                 let dims = self.ints_arg(args, 0, "torch.Size argument")?;
+                self.charge_slots(dims.len())?;
                 let mut ids = Vec::with_capacity(dims.len());
                 for dim in dims {
                     ids.push(self.alloc(Node::Int(i64::try_from(dim).unwrap_or(i64::MAX)))?);
@@ -747,6 +805,7 @@ impl Machine<'_> {
                         Some(Node::Int(index)) => format!("{name}:{index}"),
                         _ => name.clone(),
                     };
+                    self.charge_bytes(name.len())?;
                     Ok(Node::Device(name))
                 }
                 _ => Err(ConvertError::Malformed(
@@ -830,7 +889,11 @@ impl Machine<'_> {
             [] => {}
             [pairs_id] => {
                 let pairs = match self.node(*pairs_id) {
-                    Node::List(items) | Node::Tuple(items) => items.clone(),
+                    Node::List(items) | Node::Tuple(items) => {
+                        let items = items.clone();
+                        self.charge_slots(items.len().saturating_mul(3))?;
+                        items
+                    }
                     _ => {
                         return Err(ConvertError::Unsupported(
                             "OrderedDict of something other than a list of pairs".into(),
@@ -871,14 +934,16 @@ impl Machine<'_> {
     }
 
     fn rebuild_tensor(&mut self, callable: Callable, args: &[Id]) -> Result<Node, ConvertError> {
-        let Some(Node::Storage(storage)) = args.first().map(|id| self.node(*id).clone()) else {
+        let Some(Node::Storage(storage)) = args.first().map(|id| self.node(*id)) else {
             return Err(ConvertError::Malformed(
                 "tensor rebuild without a storage".into(),
             ));
         };
         let offset = self.int_arg(args, 1, "storage offset")?;
+        let storage = Rc::clone(storage);
         let size = self.ints_arg(args, 2, "tensor size")?;
         let stride = self.ints_arg(args, 3, "tensor stride")?;
+        self.charge_slots(size.len().saturating_mul(2))?;
         if size.len() != stride.len() {
             return Err(ConvertError::Malformed(
                 "tensor size and stride differ in length".into(),
@@ -909,13 +974,13 @@ impl Machine<'_> {
                     .into(),
             ));
         }
-        Ok(Node::Tensor(TensorView {
+        Ok(Node::Tensor(Rc::new(TensorView {
             storage,
             dtype,
             offset,
             size,
             stride,
-        }))
+        })))
     }
 
     fn persistent(&self, pid: Id) -> Result<StorageRef, ConvertError> {
