@@ -21,6 +21,8 @@ pub enum Command {
     Rule(RuleArgs),
     /// Would `torch.load(weights_only=True)` load FILE? Prints the safe `add_safe_globals` line.
     Allowlist(crate::commands::allowlist::AllowlistArgs),
+    /// Convert a PyTorch checkpoint or numpy file to safetensors without running its pickle.
+    Convert(crate::commands::convert::ConvertArgs),
     /// Pin model files by SHA-256 in brine.lock (with their format and verdict).
     Lock(crate::commands::lock::LockArgs),
     /// Check model files against brine.lock: modified, missing and new files exit 1.

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Completions { shell } => commands::completions::run(shell),
         Command::Sbom(args) => commands::sbom::run(&args),
         Command::Allowlist(args) => commands::allowlist::run(&args),
+        Command::Convert(args) => commands::convert::run(&args),
         Command::Lock(args) => commands::lock::run_lock(&args),
         Command::Verify(args) => commands::lock::run_verify(&args),
     };

@@ -85,6 +85,13 @@ pub struct Limits {
     /// are taken as clean (its frames are larger than the rule walk's, and it must fit
     /// a 2 MB thread stack in a debug build).
     pub max_taint_nesting: usize,
+    /// Bytes of one string or bytes literal `brine convert` keeps from a checkpoint's
+    /// pickle (dict keys, metadata strings); a longer literal refuses the conversion.
+    pub max_convert_literal: usize,
+    /// Output bytes `brine convert` may write per input byte: tied weights and views
+    /// duplicate storage bytes (each tensor is written contiguous on its own), a stride-0
+    /// view of a one-element storage must not claim gigabytes.
+    pub max_convert_expansion: u64,
 }
 
 impl Default for Limits {
@@ -125,6 +132,8 @@ impl Default for Limits {
             max_link_rounds: 32,
             max_link_work: 2_000_000,
             max_taint_nesting: 64,
+            max_convert_literal: 1 << 20,
+            max_convert_expansion: 16,
         }
     }
 }

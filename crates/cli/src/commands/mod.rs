@@ -2,6 +2,7 @@
 
 pub mod allowlist;
 pub mod completions;
+pub mod convert;
 pub mod fix;
 pub mod link;
 pub mod lock;

@@ -24,6 +24,8 @@ pub struct Header {
     pub fortran_order: bool,
     /// `shape`.
     pub shape: Vec<u64>,
+    /// Whether `descr` is a list of fields (a structured dtype), even of one field.
+    pub structured: bool,
 }
 
 impl Header {
@@ -137,6 +139,7 @@ pub fn parse_header(text: &str) -> Result<Header, String> {
                     "descr" => {
                         seen_descr = true;
                         header.dtypes = descr_types(value)?;
+                        header.structured = value.first() == Some(&Token::Punct('['));
                     }
                     "fortran_order" => {
                         header.fortran_order = value == [Token::Word("True".into())];
