@@ -25,7 +25,7 @@ LIB="$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
 BRINE_EXAMPLE="$ROOT/target/release/examples/scan_python"
 if (cd "$ROOT" && timeout 1800 cargo build -q --release -p brine 2>/dev/null) \
    && "$ROOT/target/release/brine" scan --help 2>&1 | grep -qi "usage"; then
-  # Code mode, taint on: Ruff reads only .py files, so brine does not sniff the other
+  # Code mode: Ruff reads only .py files, so brine does not sniff the other
   # files for artifacts here (scripts/bench-artifacts.sh measures that part).
   # --no-default-excludes: Lib holds site-packages, which brine skips by default and Ruff
   # is told to read too (below).
@@ -35,8 +35,9 @@ else
   BRINE=("$BRINE_EXAMPLE" --json)
   echo "brine: examples/scan_python (the CLI cannot scan yet)"
 fi
-# Ruff excludes `site-packages` (and more) by default and also lints `.pyi` stubs; make it
-# read exactly the `.py` files brine reads, or the comparison is not like for like.
+# Ruff excludes `site-packages` (and more) by default and also lints `.pyi` stubs, which
+# brine skips (no code in them runs); make it read exactly the `.py` files brine reads, or
+# the comparison is not like for like.
 RUFF=("$VENV/bin/ruff" check --no-cache --isolated --exclude __none__ --extend-exclude '*.pyi'
       --select S301,S302,S506 --output-format json --exit-zero)
 
@@ -56,14 +57,14 @@ measure() {
   echo "$mt $mr"
 }
 
-# Rows: brine as run by default (data-flow analysis automatic: it is skipped above 2,000
-# Python files), brine with the data-flow analysis forced on (--taint), and Ruff.
+# Rows: brine as run by default (with the cross-file data-flow analysis) and brine with
+# it turned off (--no-taint); Ruff beside both.
 printf '%-14s %-12s %8s %10s %12s %8s %10s %12s %8s\n' target brine files "brine s" "brine MB" "ruff s" "ruff MB" "time ratio" "rss ratio"
 for target in "$LIB" "$WORK/transformers"; do
   files=$(find "$target" -name '*.py' | wc -l)
   read -r rt rm < <(measure "${RUFF[@]}" "$target")
-  for mode in default --taint; do
-    extra=(); [ "$mode" = --taint ] && extra=(--taint)
+  for mode in default --no-taint; do
+    extra=(); [ "$mode" = --no-taint ] && extra=(--no-taint)
     read -r bt bm < <(measure "${BRINE[@]}" "${extra[@]}" "$target")
     awk -v name="$(basename "$target")" -v mode="$mode" -v f="$files" -v bt="$bt" -v bm="$bm" -v rt="$rt" -v rm="$rm" 'BEGIN {
       printf "%-14s %-12s %8d %10.2f %12.1f %8.2f %10.1f %12.2f %8.2f\n", name, mode, f, bt, bm/1024, rt, rm/1024, (rt>0 ? bt/rt : 0), (rm>0 ? bm/rm : 0)

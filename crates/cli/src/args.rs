@@ -121,11 +121,8 @@ pub struct ScanArgs {
     /// Ignore all configuration files.
     #[arg(long)]
     pub isolated: bool,
-    /// Always run the cross-file data-flow analysis (by default it runs on trees of up to
-    /// 2,000 Python files and is skipped, with a notice, above that).
-    #[arg(long, conflicts_with = "no_taint")]
-    pub taint: bool,
-    /// Never run the data-flow analysis (`tainted` is then false everywhere).
+    /// Never run the cross-file data-flow analysis, which otherwise always runs
+    /// (`tainted` is then false everywhere).
     #[arg(long)]
     pub no_taint: bool,
     /// Apply safe fixes to Python files in place (e.g. add `weights_only=True`).

@@ -248,25 +248,35 @@ fn taint_runs_by_default_on_small_trees_and_can_be_switched() {
 }
 
 #[test]
-fn taint_is_skipped_with_a_notice_on_very_large_trees_unless_forced() {
+fn taint_runs_on_large_trees_across_files_and_no_taint_turns_it_off() {
     let dir = tempfile::tempdir().unwrap();
     for i in 0..2001 {
-        std::fs::write(dir.path().join(format!("m{i}.py")), "x = 1\n").unwrap();
+        std::fs::write(
+            dir.path().join(format!("m{i}.py")),
+            "def load_blob(x):\n    return x\n",
+        )
+        .unwrap();
     }
     std::fs::write(
-        dir.path().join("app.py"),
-        "import pickle\nimport sys\npickle.loads(open(sys.argv[1], 'rb').read())\n",
+        dir.path().join("loader.py"),
+        "import pickle\ndef load_blob(path):\n    return pickle.loads(open(path, 'rb').read())\n",
     )
     .unwrap();
-    let out = brine(dir.path(), &["scan", ".", "--format", "json"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("data-flow analysis skipped"));
-    assert_eq!(json_of(&out)["summary"]["taint_analysis"], false);
-    let doc = json_of(&brine(
-        dir.path(),
-        &["scan", ".", "--format", "json", "--taint"],
-    ));
+    std::fs::write(
+        dir.path().join("app.py"),
+        "import sys\nfrom loader import load_blob\nload_blob(sys.argv[1])\n",
+    )
+    .unwrap();
+    let doc = json_of(&brine(dir.path(), &["scan", ".", "--format", "json"]));
     assert_eq!(doc["summary"]["taint_analysis"], true);
-    assert_eq!(file(&doc, "app.py")["findings"][0]["tainted"], true);
+    let sink = &file(&doc, "loader.py")["findings"][0];
+    assert_eq!(sink["tainted"], true, "{sink}");
+    let off = json_of(&brine(
+        dir.path(),
+        &["scan", ".", "--format", "json", "--no-taint"],
+    ));
+    assert_eq!(off["summary"]["taint_analysis"], false);
+    assert_eq!(file(&off, "loader.py")["findings"][0]["tainted"], false);
 }
 
 #[test]

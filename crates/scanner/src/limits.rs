@@ -81,6 +81,15 @@ pub struct Limits {
     /// Resolution steps the cross-module data-flow link may take in one scan; past it,
     /// flows not yet found stay untainted (bounded time on huge trees).
     pub max_link_work: u64,
+    /// Calls, returns, fields and globals a flow may pass through between a sink and its
+    /// source (the demand-driven link looks no further back from a sink).
+    pub max_taint_hops: usize,
+    /// Files the demand-driven link may summarize beyond those with sinks: the larger of
+    /// this and the number of Python files divided by `demand_files_divisor` (closest to
+    /// the sinks first; flows through files left out stay untainted).
+    pub max_demand_files: usize,
+    /// See `max_demand_files`.
+    pub demand_files_divisor: usize,
     /// Nesting of statements and expressions the data-flow pass follows; deeper parts
     /// are taken as clean (its frames are larger than the rule walk's, and it must fit
     /// a 2 MB thread stack in a debug build).
@@ -131,6 +140,9 @@ impl Default for Limits {
             max_loop_passes: 3,
             max_link_rounds: 32,
             max_link_work: 2_000_000,
+            max_taint_hops: 3,
+            max_demand_files: 128,
+            demand_files_divisor: 128,
             max_taint_nesting: 64,
             max_convert_literal: 1 << 20,
             max_convert_expansion: 16,

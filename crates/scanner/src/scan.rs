@@ -39,12 +39,13 @@ impl ScanOptions {
     }
 }
 
-/// Whether a path names Python source by its extension.
+/// Whether a path names Python source that runs, by its extension. Type stubs (`.pyi`)
+/// are not: they hold signatures only, so no load in them ever executes.
 #[must_use]
 pub fn is_python_path(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
-        Some("py" | "pyi" | "pyw")
+        Some("py" | "pyw")
     )
 }
 

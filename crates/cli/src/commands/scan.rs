@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use brine_scanner::report::{github, json, sarif, text};
 use brine_scanner::scan::{ScanOptions, scan_file, unreadable};
-use brine_scanner::taint::{self, ModuleSummary};
+use brine_scanner::taint::{self, FileIndex, ModuleSummary};
 use brine_scanner::{FileKind, FileReport, Severity, Verdict};
 use globset::{Glob, GlobSetBuilder};
 use rayon::prelude::*;
@@ -32,7 +32,11 @@ struct Scanned {
     report: FileReport,
     path: std::path::PathBuf,
     config: Option<std::sync::Arc<Config>>,
-    /// The data-flow summary of a Python file, linked across the whole scan.
+    /// What the data-flow analysis needs to know about a Python file to decide whether
+    /// to summarize it.
+    index: Option<FileIndex>,
+    /// The data-flow summary of a Python file with sinks (others are summarized only
+    /// when a sink's data may come through them).
     summary: Option<ModuleSummary>,
     /// Calls to APIs whose safety depends on a dependency's version.
     api_uses: Vec<(String, brine_scanner::Span)>,
@@ -83,6 +87,7 @@ fn scan_target(
                 report,
                 path: target.path.clone(),
                 config: None,
+                index: None,
                 summary: None,
                 api_uses: Vec::new(),
             });
@@ -96,64 +101,105 @@ fn scan_target(
     {
         return None;
     }
-    let (report, summary, api_uses) =
-        if !options.skip_code && brine_scanner::scan::is_python_path(&target.path) {
-            match std::fs::read(&target.path) {
-                Ok(bytes) => {
-                    // One decode, parse and model per file, shared by the rules, the data-flow
-                    // summary and the API uses that link code to dependency findings.
-                    let (findings, (summary, uses)) = brine_scanner::python::scan_source_then(
-                        &bytes,
-                        &options.code,
-                        |parsed, model, findings| {
-                            let extra_sources = config
-                                .as_ref()
-                                .map_or(&[][..], |c| c.taint_sources.as_slice());
-                            let summary = taint_on.then(|| {
-                                taint::summarize_with(
+    let (report, index, summary, api_uses) = if !options.skip_code
+        && brine_scanner::scan::is_python_path(&target.path)
+    {
+        match std::fs::read(&target.path) {
+            Ok(bytes) => {
+                // One decode, parse and model per file, shared by the rules, the data-flow
+                // summary and the API uses that link code to dependency findings.
+                let (findings, (index, summary, uses)) = brine_scanner::python::scan_source_then(
+                    &bytes,
+                    &options.code,
+                    |parsed, model, findings| {
+                        let index = taint_on.then(|| {
+                            taint::index_file(
+                                &target.display,
+                                parsed,
+                                options.limits.max_taint_nesting,
+                            )
+                        });
+                        let summary = (taint_on && !findings.is_empty())
+                            .then(|| {
+                                summarize(
                                     &target.display,
-                                    None,
                                     parsed,
                                     findings,
-                                    &options.limits,
-                                    extra_sources,
+                                    config.as_deref(),
+                                    options,
                                 )
-                            });
-                            let uses = brine_scanner::python::calls_to(
-                                parsed,
-                                model,
-                                crate::commands::link::is_version_sensitive,
-                            );
-                            (summary, uses)
-                        },
-                    );
-                    (
-                        FileReport::new(&target.display, FileKind::Python, findings),
-                        summary,
-                        uses,
-                    )
-                }
-                Err(e) => (unreadable(&target.display, &e), None, Vec::new()),
+                            })
+                            .filter(|s| !s.sinks.is_empty());
+                        let uses = brine_scanner::python::calls_to(
+                            parsed,
+                            model,
+                            crate::commands::link::is_version_sensitive,
+                        );
+                        (index, summary, uses)
+                    },
+                );
+                (
+                    FileReport::new(&target.display, FileKind::Python, findings),
+                    index,
+                    summary,
+                    uses,
+                )
             }
-        } else {
-            match scan_file(&target.display, &target.path, options) {
-                Some(report) => (report, None, Vec::new()),
-                None => return None,
-            }
-        };
+            Err(e) => (unreadable(&target.display, &e), None, None, Vec::new()),
+        }
+    } else {
+        match scan_file(&target.display, &target.path, options) {
+            Some(report) => (report, None, None, Vec::new()),
+            None => return None,
+        }
+    };
     Some(Scanned {
         report,
         path: target.path.clone(),
         config,
+        index,
         summary,
         api_uses,
     })
 }
 
-/// Above this many Python files the cross-file data-flow analysis is skipped unless
-/// `--taint` asks for it: today its summaries cost about 20 bytes of memory per byte of
-/// source and its run time grows faster than the scan's (see scripts/bench-code.sh).
-const AUTO_TAINT_MAX_FILES: usize = 2000;
+/// The data-flow summary of one parsed Python file, with the project's own sources.
+fn summarize(
+    display: &str,
+    parsed: &brine_scanner::python::parse::ParsedSource<'_>,
+    findings: &[brine_scanner::Finding],
+    config: Option<&Config>,
+    options: &ScanOptions,
+) -> ModuleSummary {
+    let extra_sources = config.map_or(&[][..], |c| c.taint_sources.as_slice());
+    taint::summarize_with(
+        display,
+        None,
+        parsed,
+        findings,
+        &options.limits,
+        extra_sources,
+    )
+}
+
+/// Read and summarize a Python file the data flow may go through (files with sinks were
+/// summarized in the first pass; this one has none, so no rule runs).
+fn summarize_again(scanned: &Scanned, options: &ScanOptions) -> Option<ModuleSummary> {
+    let bytes = std::fs::read(&scanned.path).ok()?;
+    Some(brine_scanner::python::parse_then(
+        &bytes,
+        &options.code,
+        |parsed| {
+            summarize(
+                &scanned.report.path,
+                parsed,
+                &[],
+                scanned.config.as_deref(),
+                options,
+            )
+        },
+    ))
+}
 
 /// A progress bar on stderr for scans that take more than a moment; hidden when stderr
 /// is not a terminal (CI logs, pipes) so machine output is never interleaved with it.
@@ -171,21 +217,43 @@ fn progress_bar(files: usize) -> indicatif::ProgressBar {
     bar
 }
 
-/// Link the Python files' data-flow summaries and mark the sinks untrusted data reaches.
-fn mark_tainted_sinks(scanned: &mut [Scanned], limits: &brine_scanner::Limits) {
-    let summaries: Vec<ModuleSummary> = scanned
-        .iter_mut()
-        .filter_map(|s| s.summary.take())
+/// Link the sinks' data across the Python files, summarizing the files it may come
+/// through, and mark the sinks untrusted data reaches.
+fn mark_tainted_sinks(scanned: &mut [Scanned], options: &ScanOptions, pool: &rayon::ThreadPool) {
+    let python: Vec<usize> = (0..scanned.len())
+        .filter(|&i| scanned[i].index.is_some())
         .collect();
-    if summaries.is_empty() {
+    let initial: Vec<(usize, ModuleSummary)> = python
+        .iter()
+        .enumerate()
+        .filter_map(|(at, &i)| scanned[i].summary.take().map(|s| (at, s)))
+        .collect();
+    if initial.is_empty() {
         return;
     }
+    let indexes: Vec<FileIndex> = python
+        .iter()
+        .filter_map(|&i| scanned[i].index.take())
+        .collect();
+    let (tainted, _) = {
+        let scanned = &*scanned;
+        taint::link_on_demand(&indexes, initial, &options.limits, |wave| {
+            pool.install(|| {
+                wave.par_iter()
+                    .filter_map(|&at| {
+                        let file = scanned.get(*python.get(at)?)?;
+                        Some((at, summarize_again(file, options)?))
+                    })
+                    .collect()
+            })
+        })
+    };
     let by_path: HashMap<String, usize> = scanned
         .iter()
         .enumerate()
         .map(|(i, s)| (s.report.path.clone(), i))
         .collect();
-    for sink in taint::link_with(&summaries, limits) {
+    for sink in tainted {
         let finding = by_path
             .get(&sink.path)
             .and_then(|&i| scanned[i].report.findings.get_mut(sink.finding_index));
@@ -241,21 +309,9 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
-    let python_files = walked
-        .targets
-        .iter()
-        .filter(|t| brine_scanner::scan::is_python_path(&t.path))
-        .filter(|t| args.no_default_excludes || !in_third_party_dir(&t.path))
-        .count();
-    let taint_on = !args.no_taint
-        && !options.skip_code
-        && (args.taint || python_files <= AUTO_TAINT_MAX_FILES);
-    if !taint_on && !args.no_taint && !options.skip_code {
-        eprintln!(
-            "brine: note: data-flow analysis skipped for {python_files} Python files (more than {AUTO_TAINT_MAX_FILES}); \
-             pass --taint to run it (findings are then marked tainted where untrusted data reaches them)"
-        );
-    }
+    // The data-flow analysis summarizes the files with sinks and, on demand, a bounded
+    // share of the others (see `taint::demand`), so it runs on trees of any size.
+    let taint_on = !args.no_taint && !options.skip_code;
     let progress = progress_bar(walked.targets.len());
     let outcomes: Vec<Option<Scanned>> = pool.install(|| {
         walked
@@ -272,7 +328,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
 
     let skipped = outcomes.iter().filter(|o| o.is_none()).count();
     let mut scanned: Vec<Scanned> = outcomes.into_iter().flatten().collect();
-    mark_tainted_sinks(&mut scanned, &options.limits);
+    mark_tainted_sinks(&mut scanned, &options, &pool);
     // After the data-flow pass: a tainted load is never lowered.
     let mut lock_aware = LockAware::new(lockaware::discover(args.lock.as_deref(), &args.paths)?);
     for s in &mut scanned {

@@ -133,6 +133,21 @@ pub fn scan_source_then<R>(
     (findings, result)
 }
 
+/// Decode and parse a file and hand the tree to `analyse` without running any rule (for
+/// passes that need the tree only, such as summarizing a file the data flow goes through).
+pub fn parse_then<R>(
+    bytes: &[u8],
+    settings: &CodeSettings,
+    analyse: impl FnOnce(&parse::ParsedSource<'_>) -> R,
+) -> R {
+    // A selector no rule code starts with: the tree is built and walked, nothing is checked.
+    let quiet = CodeSettings {
+        select: vec!["-".to_owned()],
+        ..settings.clone()
+    };
+    scan_source_then(bytes, &quiet, |parsed, _, _| analyse(parsed)).1
+}
+
 /// The resolved calls in a file whose qualified callee `wanted` accepts, with their spans
 /// (for linking API uses, such as `torch.load`, to dependency findings).
 #[must_use]

@@ -18,7 +18,9 @@
 //! are cut by a visited set and the nesting budget) and never panic on any summary.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{CallFlow, FunctionSummary, ModuleSummary, Origin, Step, Taint};
 use crate::finding::{FlowStep, Span};
@@ -166,10 +168,10 @@ impl<'s> Linker<'s> {
                         .collect()
                 })
                 .collect(),
-            fields: HashMap::new(),
+            fields: HashMap::default(),
             families,
-            globals: HashMap::new(),
-            returns_memo: RefCell::new(HashMap::new()),
+            globals: HashMap::default(),
+            returns_memo: RefCell::new(HashMap::default()),
             work: Cell::new(0),
         }
     }
@@ -562,7 +564,7 @@ fn class_families(summaries: &[ModuleSummary], resolver: &Resolver<'_>) -> HashM
         }
         current
     }
-    let mut parent: HashMap<String, String> = HashMap::new();
+    let mut parent: HashMap<String, String> = HashMap::default();
     for summary in summaries {
         for class in summary.classes.keys() {
             for base in resolver.ancestors(class) {
@@ -645,9 +647,9 @@ const MAX_ANCESTORS: usize = 16;
 
 impl<'s> Resolver<'s> {
     fn new(summaries: &'s [ModuleSummary]) -> Self {
-        let mut functions = HashMap::new();
-        let mut modules = HashMap::new();
-        let mut classes: HashMap<&'s str, &'s [String]> = HashMap::new();
+        let mut functions = HashMap::default();
+        let mut modules = HashMap::default();
+        let mut classes: HashMap<&'s str, &'s [String]> = HashMap::default();
         for (m, summary) in summaries.iter().enumerate() {
             for (class, bases) in &summary.classes {
                 classes.entry(class.as_str()).or_insert(bases.as_slice());
@@ -803,7 +805,7 @@ fn local_steps(path: &str, steps: &[Step]) -> Vec<PathStep> {
     steps
         .iter()
         .map(|s| PathStep {
-            step: flow_step(path, s.span, s.note.clone()),
+            step: flow_step(path, s.span, s.note.to_string()),
             via: None,
         })
         .collect()

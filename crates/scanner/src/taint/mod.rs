@@ -15,7 +15,11 @@
 //!    to a bounded fixed point, and reports each sink reached by a source with its
 //!    path, source first.
 //!
-//! [`analyze_files`] runs the Python scan, both phases and marks the findings.
+//! [`demand::link_on_demand`] runs phase 2 on the files that matter only: it starts
+//! from the files with sinks and summarizes, wave by wave, just the files their data
+//! could come through (within a hop and a file budget), found by a small
+//! [`index::FileIndex`] built for every file in the scan's own pass. [`analyze_files`]
+//! runs the Python scan, both phases and marks the findings.
 //!
 //! Module names come from paths ([`module_name_for_path`]): every folder is a package
 //! level (with or without `__init__.py`), `__init__.py` names its folder, and imports
@@ -27,6 +31,8 @@
 //! execute or import what it reads, never recurse deeper than the nesting budget, and
 //! never grow a taint set or a path beyond its [`Limits`] budget.
 
+pub mod demand;
+pub mod index;
 pub mod link;
 pub mod spec;
 pub mod summarize;
@@ -37,6 +43,8 @@ use crate::finding::{Finding, Severity, Span, Verdict};
 use crate::limits::Limits;
 use crate::python::{self, CodeSettings};
 
+pub use demand::{DemandStats, link_on_demand};
+pub use index::{FileIndex, index_file};
 pub use link::{TaintedSink, link, link_with};
 pub use summarize::{summarize, summarize_with};
 
@@ -71,8 +79,9 @@ pub enum Origin {
 pub struct Step {
     /// Where, in the summarized file.
     pub span: Span,
-    /// What happened (`assigned to `data``).
-    pub note: String,
+    /// What happened (`assigned to `data``); shared, since a taint is copied onto
+    /// every value it reaches.
+    pub note: std::sync::Arc<str>,
 }
 
 /// A value's taint: each origin it may derive from, with the local steps from that
@@ -277,6 +286,37 @@ pub fn module_name_for_path(path: &str) -> (String, bool) {
     (parts.join("."), is_package)
 }
 
+/// A file's module name and the package its relative imports resolve against.
+#[must_use]
+pub fn module_and_package(path: &str, module_name: Option<&str>) -> (String, String) {
+    let (derived, is_package) = module_name_for_path(path);
+    let module = module_name.map_or(derived, str::to_owned);
+    let package = if is_package {
+        module.clone()
+    } else {
+        module
+            .rsplit_once('.')
+            .map_or_else(String::new, |(package, _)| package.to_owned())
+    };
+    (module, package)
+}
+
+/// The absolute module a `from` import names: `level` leading dots resolved against
+/// `package`, then `module` appended.
+#[must_use]
+pub fn absolute_module(package: &str, level: u32, module: Option<&str>) -> String {
+    let mut parts: Vec<&str> = if level == 0 {
+        Vec::new()
+    } else {
+        package.split('.').filter(|p| !p.is_empty()).collect()
+    };
+    for _ in 1..level {
+        parts.pop();
+    }
+    parts.extend(module);
+    parts.join(".")
+}
+
 /// Raise a severity one step (`critical` stays).
 #[must_use]
 pub fn raised(severity: Severity) -> Severity {
@@ -326,12 +366,13 @@ pub fn apply_tainted(results: &mut [(String, Vec<Finding>)], tainted: &[TaintedS
     }
 }
 
-/// Scan Python files, summarize each, link them as one program and return every
-/// file's findings with `tainted` set on sinks that untrusted data reaches.
+/// Scan Python files, link the sinks' data across them and return every file's
+/// findings with `tainted` set on sinks that untrusted data reaches.
 ///
 /// Files are `(path, bytes)`; module names come from the paths (see the module docs).
-/// This runs the files one after another; a caller with threads can run
-/// [`scan_and_summarize`] per file in parallel, then [`link_with`] and [`apply_tainted`].
+/// Every file is scanned and indexed; files with sinks are summarized at once, others
+/// only when [`link_on_demand`] asks for them. This runs the files one after another; a
+/// caller with threads can run each step per file in parallel (the CLI does).
 #[must_use]
 pub fn analyze_files<P: AsRef<str>, B: AsRef<[u8]>>(
     files: &[(P, B)],
@@ -339,14 +380,33 @@ pub fn analyze_files<P: AsRef<str>, B: AsRef<[u8]>>(
     limits: &Limits,
 ) -> Vec<(String, Vec<Finding>)> {
     let mut results: Vec<(String, Vec<Finding>)> = Vec::with_capacity(files.len());
-    let mut summaries = Vec::with_capacity(files.len());
-    for (path, bytes) in files {
-        let (findings, summary) =
-            scan_and_summarize(path.as_ref(), bytes.as_ref(), settings, limits);
-        summaries.push(summary);
-        results.push((path.as_ref().to_owned(), findings));
+    let mut indexes = Vec::with_capacity(files.len());
+    let mut initial = Vec::new();
+    for (i, (path, bytes)) in files.iter().enumerate() {
+        let path = path.as_ref();
+        let (findings, (index, summary)) =
+            python::scan_source_then(bytes.as_ref(), settings, |parsed, _, findings| {
+                let index = index_file(path, parsed, limits.max_taint_nesting);
+                let summary = (!findings.is_empty())
+                    .then(|| summarize(path, None, parsed, findings, limits))
+                    .filter(|s| !s.sinks.is_empty());
+                (index, summary)
+            });
+        indexes.push(index);
+        initial.extend(summary.map(|s| (i, s)));
+        results.push((path.to_owned(), findings));
     }
-    let tainted = link_with(&summaries, limits);
+    let (tainted, _) = link_on_demand(&indexes, initial, limits, |wave| {
+        wave.iter()
+            .filter_map(|&i| {
+                let (path, bytes) = files.get(i)?;
+                let summary = python::parse_then(bytes.as_ref(), settings, |parsed| {
+                    summarize(path.as_ref(), None, parsed, &[], limits)
+                });
+                Some((i, summary))
+            })
+            .collect()
+    });
     apply_tainted(&mut results, &tainted);
     results
 }

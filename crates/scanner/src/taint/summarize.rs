@@ -18,7 +18,9 @@
 //! Must never execute anything, never recurse deeper than `max_taint_nesting`, and
 //! never panic on any tree the recovering parser produces.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt, UnaryOp};
@@ -26,8 +28,7 @@ use ruff_text_size::{Ranged, TextRange};
 
 use super::spec;
 use super::{
-    CallFlow, FieldWrite, FunctionSummary, ModuleSummary, Origin, SinkFlow, SourceSite, Step,
-    Taint, module_name_for_path,
+    CallFlow, FieldWrite, FunctionSummary, ModuleSummary, Origin, SinkFlow, SourceSite, Step, Taint,
 };
 use crate::finding::Finding;
 use crate::limits::Limits;
@@ -175,16 +176,8 @@ pub fn summarize_with(
     limits: &Limits,
     extra_sources: &[String],
 ) -> ModuleSummary {
-    let (derived, is_package) = module_name_for_path(path);
-    let module = module_name.map_or(derived, str::to_owned);
-    let package = if is_package {
-        module.clone()
-    } else {
-        module
-            .rsplit_once('.')
-            .map_or_else(String::new, |(package, _)| package.to_owned())
-    };
-    let mut sinks: HashMap<(u32, u32), Vec<usize>> = HashMap::new();
+    let (module, package) = super::module_and_package(path, module_name);
+    let mut sinks: HashMap<(u32, u32), Vec<usize>> = HashMap::default();
     for (index, finding) in findings.iter().enumerate() {
         if let Some(span) = finding.span
             && !finding.rule.starts_with("BRN19")
@@ -201,8 +194,8 @@ pub fn summarize_with(
         extra_sources,
         package,
         sinks,
-        classes: HashSet::new(),
-        module_env: Env::new(),
+        classes: HashSet::default(),
+        module_env: Env::default(),
         source_ranges: Vec::new(),
         deferred: Vec::new(),
         summary: ModuleSummary {
@@ -248,8 +241,8 @@ impl<'t> Summarizer<'t, '_> {
             prefix: module.to_owned(),
             class: None,
             self_name: None,
-            env: Env::new(),
-            closure: Env::new(),
+            env: Env::default(),
+            closure: Env::default(),
             returns: Taint::default(),
             loop_exits: Vec::new(),
             depth: 0,
@@ -325,7 +318,7 @@ impl<'t> Summarizer<'t, '_> {
             prefix: qualified,
             class,
             self_name,
-            env: Env::new(),
+            env: Env::default(),
             closure,
             returns: Taint::default(),
             loop_exits: Vec::new(),
@@ -543,7 +536,7 @@ impl<'t> Summarizer<'t, '_> {
                 };
                 // A nested function sees its enclosing function's names.
                 let closure = if frame.function == 0 {
-                    Env::new()
+                    Env::default()
                 } else {
                     let mut closure = frame.closure.clone();
                     closure.extend(frame.env.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -760,18 +753,7 @@ impl<'t> Summarizer<'t, '_> {
     /// The absolute module of a `from` import, resolving leading dots against this
     /// file's package.
     fn absolute_module(&self, level: u32, module: Option<&str>) -> String {
-        let mut base: Vec<&str> = if level == 0 {
-            Vec::new()
-        } else {
-            self.package.split('.').filter(|p| !p.is_empty()).collect()
-        };
-        for _ in 1..level {
-            base.pop();
-        }
-        if let Some(module) = module {
-            base.push(module);
-        }
-        base.join(".")
+        super::absolute_module(&self.package, level, module)
     }
 
     fn bind_target(&mut self, frame: &mut Frame, target: &'t Expr, val: Val, range: TextRange) {
@@ -1504,7 +1486,7 @@ impl<'t> Summarizer<'t, '_> {
     fn step(&self, range: TextRange, note: String) -> Step {
         Step {
             span: self.parsed.span(range),
-            note,
+            note: note.into(),
         }
     }
 
