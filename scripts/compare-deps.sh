@@ -18,6 +18,7 @@
 set -u
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 FIX="$ROOT/crates/scanner/tests/fixtures/deps"
+(cd "$ROOT" && timeout 1800 cargo build -q -p brine)
 VENV=/tmp/venv-brine-pip-audit
 FILES=("$@")
 if [ ${#FILES[@]} -eq 0 ]; then
@@ -54,12 +55,5 @@ for f in "${FILES[@]}"; do
   done
 
   echo "---- brine (offline, bundled advisories)"
-  if "$ROOT/target/debug/brine" scan --help 2>&1 | grep -qi usage; then
-    timeout 120 "$ROOT/target/debug/brine" scan "$f" --format json
-  else
-    # The CLI is wired by the lead; until then the library prints its findings via an
-    # ignored test that exists for this script.
-    (cd "$ROOT" && BRINE_AUDIT_PATH="$f" timeout 600 cargo test -q -p brine-scanner --test deps \
-        print_audit_for_compare_script -- --ignored --nocapture 2>/dev/null | grep -E '^BRN')
-  fi
+  timeout 120 "$ROOT/target/debug/brine" scan "$f" --format json
 done

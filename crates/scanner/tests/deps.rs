@@ -249,30 +249,3 @@ fn sbom_validates_against_the_cyclonedx_1_6_schema_offline() {
         deps::sbom::cyclonedx(&dependencies, &models, deps::bundled(), &options)
     );
 }
-
-/// Used by `scripts/compare-deps.sh` until the CLI prints deps findings: audits the file
-/// named by `BRINE_AUDIT_PATH` and prints one line per finding.
-#[test]
-#[ignore = "helper for scripts/compare-deps.sh"]
-fn print_audit_for_compare_script() {
-    let Ok(path) = std::env::var("BRINE_AUDIT_PATH") else {
-        return;
-    };
-    let path = PathBuf::from(path);
-    let dir = path.parent().unwrap().to_path_buf();
-    let bytes = std::fs::read(&path).unwrap();
-    let reader = move |rel: &str| std::fs::read(dir.join(rel)).ok();
-    let display = path.display().to_string();
-    for finding in deps::scan_manifest(&display, &bytes, &reader) {
-        let line = finding.span.map_or(0, |s| s.line);
-        let member = finding.member.join("!");
-        println!(
-            "{} {} line {line}{}{}: {}",
-            finding.rule,
-            finding.severity.as_str(),
-            if member.is_empty() { "" } else { " in " },
-            member,
-            finding.message
-        );
-    }
-}

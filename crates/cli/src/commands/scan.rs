@@ -186,19 +186,18 @@ fn summarize(
 /// summarized in the first pass; this one has none, so no rule runs).
 fn summarize_again(scanned: &Scanned, options: &ScanOptions) -> Option<ModuleSummary> {
     let bytes = std::fs::read(&scanned.path).ok()?;
-    Some(brine_scanner::python::parse_then(
+    Some(taint::summarize_passage(
+        &scanned.report.path,
         &bytes,
         &options.code,
-        |parsed| {
-            summarize(
-                &scanned.report.path,
-                parsed,
-                &[],
-                scanned.config.as_deref(),
-                options,
-            )
-        },
+        &options.limits,
+        extra_sources(scanned.config.as_deref()),
     ))
+}
+
+/// The project's own untrusted sources (`taint-sources`), if any.
+fn extra_sources(config: Option<&Config>) -> &[String] {
+    config.map_or(&[][..], |c| c.taint_sources.as_slice())
 }
 
 /// A progress bar on stderr for scans that take more than a moment; hidden when stderr

@@ -338,22 +338,24 @@ pub fn mark_tainted(finding: &mut Finding, sink: &TaintedSink) {
     finding.flow.clone_from(&sink.flow);
 }
 
-/// Phase 1 for one file, in one call (safe to run on many files in parallel): the
-/// file's findings from [`python::scan_source`] and its summary.
+/// The summary of a file the data may pass through, read again for [`link_on_demand`]:
+/// no rule runs (files with sinks were summarized in the scan's own pass, with their
+/// findings). `extra_sources` as in [`summarize_with`].
 #[must_use]
-pub fn scan_and_summarize(
+pub fn summarize_passage(
     path: &str,
     bytes: &[u8],
     settings: &CodeSettings,
     limits: &Limits,
-) -> (Vec<Finding>, ModuleSummary) {
-    python::scan_source_then(bytes, settings, |parsed, _, findings| {
-        summarize(path, None, parsed, findings, limits)
+    extra_sources: &[String],
+) -> ModuleSummary {
+    python::parse_then(bytes, settings, |parsed| {
+        summarize_with(path, None, parsed, &[], limits, extra_sources)
     })
 }
 
-/// Mark the findings that [`link()`] found tainted. `results` are `(path, findings)` as
-/// returned next to each summary by [`scan_and_summarize`].
+/// Mark the findings that [`link()`] found tainted. `results` are `(path, findings)`,
+/// the findings each summary was built from.
 pub fn apply_tainted(results: &mut [(String, Vec<Finding>)], tainted: &[TaintedSink]) {
     for sink in tainted {
         let finding = results
@@ -400,9 +402,8 @@ pub fn analyze_files<P: AsRef<str>, B: AsRef<[u8]>>(
         wave.iter()
             .filter_map(|&i| {
                 let (path, bytes) = files.get(i)?;
-                let summary = python::parse_then(bytes.as_ref(), settings, |parsed| {
-                    summarize(path.as_ref(), None, parsed, &[], limits)
-                });
+                let summary =
+                    summarize_passage(path.as_ref(), bytes.as_ref(), settings, limits, &[]);
                 Some((i, summary))
             })
             .collect()
